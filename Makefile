@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+# Front door. Kbuild (beside this file) is what the kernel build reads.
+#
+#   make demo    boot the VM, load the module, build and show a demo topology
+#   make test    all tests: host unit tests, then VM scenarios
+#   make vm      interactive shell in the VM with the module loaded
+#   make bench   benchmarks against the Linux peers, in one VM run
+#
+# Everything installs what it needs (scripts/deps.sh) and builds the custom
+# kernel once into a cache outside the checkout (scripts/kernel.sh).
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+
+
+.PHONY: all deps kernel module ngctl host-test test demo vm bench clean fmt check
+
+all: module ngctl
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/kernel.sh >/dev/null
+
+module: kernel
+	@. scripts/env.sh && $(MAKE) -s -C "$$(scripts/kernel.sh)" M=$(TOP) \
+		"$${NG_KMAKE_ARGS[@]}" modules
+
+ngctl: deps
+	@cd userspace && cargo build --locked --release -q
+
+host-test: deps
+	@scripts/host-test.sh
+
+test: deps
+	@scripts/test.sh $(T)
+
+demo: module ngctl
+	@tests/vm/run tests/demo.sh
+
+vm: module ngctl
+	@NG_VM_INTERACTIVE=1 tests/vm/run bash
+
+bench: module ngctl
+	@tests/vm/run tests/bench/run
+
+fmt:
+	@cd userspace && cargo fmt --all
+	@rustfmt --edition 2021 rust/netgraph_rs.rs
+
+check: module
+	@. scripts/env.sh && $(MAKE) -s -C "$$(scripts/kernel.sh)" M=$(TOP) \
+		"$${NG_KMAKE_ARGS[@]}" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
+
+clean:
+	@. scripts/env.sh && [ ! -d "$$(ls -d $$NG_CACHE/kernel/*/ 2>/dev/null | head -1)" ] || \
+		$(MAKE) -s -C "$$(scripts/kernel.sh)" M=$(TOP) "$${NG_KMAKE_ARGS[@]}" clean
+	@cd userspace && cargo clean -q

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The module's FFI floor. bindgen reads this header (and the kernel headers
+ * it includes) to generate rust/bindings_generated.rs, so the Rust side never
+ * retypes a kernel prototype.
+ *
+ * Three groups of declarations:
+ *  - kernel headers whose exported functions Rust calls directly;
+ *  - ng_shim_*: C wrappers for static inline helpers and macros, and the
+ *    registration of C tables (genl family, policies, pernet operations);
+ *  - ng_rs_*: Rust functions the shim calls back. Rust checks its
+ *    definitions against these prototypes at compile time.
+ */
+#ifndef NETGRAPH_SHIM_H
+#define NETGRAPH_SHIM_H
+
+#include <linux/types.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/random.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <linux/user_namespace.h>
+#include <net/sock.h>
+
+#include "uapi/linux/netgraph.h"
+
+/* --- registration (module init/exit) --- */
+int ng_shim_register(void);
+void ng_shim_unregister(void);
+
+/* --- netlink messages --- */
+/* atomic: GFP_ATOMIC instead of GFP_KERNEL (here and below). */
+struct sk_buff *ng_shim_genlmsg_new(size_t payload, bool atomic);
+void *ng_shim_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+			  u8 cmd);
+void ng_shim_genlmsg_end(struct sk_buff *skb, void *hdr);
+void ng_shim_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+int ng_shim_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
+int ng_shim_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid);
+void ng_shim_genlmsg_multicast(struct net *net, struct sk_buff *skb);
+int ng_shim_nla_put_u32(struct sk_buff *skb, int type, u32 value);
+int ng_shim_nla_put_u64(struct sk_buff *skb, int type, u64 value, int pad);
+int ng_shim_nla_put_s64(struct sk_buff *skb, int type, s64 value, int pad);
+int ng_shim_nla_put_flag(struct sk_buff *skb, int type);
+int ng_shim_nla_put(struct sk_buff *skb, int type, int len, const void *data);
+struct nlattr *ng_shim_nla_nest_start(struct sk_buff *skb, int type);
+void ng_shim_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void ng_shim_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
+const void *ng_shim_nla_data(const struct nlattr *nla);
+int ng_shim_nla_len(const struct nlattr *nla);
+int ng_shim_nla_type(const struct nlattr *nla);
+/* Iterate a nest: returns the next attribute after *pos, or NULL. */
+const struct nlattr *ng_shim_nla_next_in(const struct nlattr *nest,
+					 const struct nlattr *pos);
+const struct nlattr *ng_shim_info_attr(const struct genl_info *info, int type);
+u32 ng_shim_info_portid(const struct genl_info *info);
+u32 ng_shim_info_seq(const struct genl_info *info);
+u8 ng_shim_info_cmd(const struct genl_info *info);
+struct net *ng_shim_info_net(const struct genl_info *info);
+struct netlink_ext_ack *ng_shim_info_extack(struct genl_info *info);
+/* Copies msg (at most 79 bytes survive) into the extended ACK. */
+void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
+			size_t len);
+/* Points the extended ACK at the offending attribute. */
+void ng_shim_extack_bad_attr(struct netlink_ext_ack *extack,
+			     const struct nlattr *attr);
+
+/* --- dumps --- */
+struct net *ng_shim_cb_net(struct netlink_callback *cb);
+u32 ng_shim_cb_portid(struct netlink_callback *cb);
+u32 ng_shim_cb_seq(struct netlink_callback *cb);
+long *ng_shim_cb_args(struct netlink_callback *cb);
+const struct nlattr *ng_shim_cb_attr(struct netlink_callback *cb, int type);
+struct netlink_ext_ack *ng_shim_cb_extack(struct netlink_callback *cb);
+u8 ng_shim_cb_cmd(struct netlink_callback *cb);
+unsigned int ng_shim_skb_len(const struct sk_buff *skb);
+unsigned int ng_shim_skb_tailroom(const struct sk_buff *skb);
+
+/* Are there listeners on the events group of net? */
+bool ng_shim_has_listeners(struct net *net);
+/* Has the sender CAP_NET_ADMIN in the user namespace owning its netns? */
+bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info);
+
+/* --- frames --- */
+/* A new linear skb holding a copy of data[0..len]; NULL on failure. */
+struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
+				       bool atomic);
+/* skb_clone(skb, GFP_ATOMIC). */
+struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb);
+/* Drops skb (kfree_skb: counted as a drop). */
+void ng_shim_kfree_skb(struct sk_buff *skb);
+/* Appends attribute type holding skb's bytes to msg. */
+int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
+			const struct sk_buff *skb);
+
+/* --- per-namespace state --- */
+/* The graph that ng_rs_net_init() returned for this namespace. */
+void *ng_shim_net_graph(const struct net *net);
+
+/* --- RCU --- */
+void ng_shim_rcu_read_lock(void);
+void ng_shim_rcu_read_unlock(void);
+void ng_shim_local_bh_disable(void);
+void ng_shim_local_bh_enable(void);
+void *ng_shim_rcu_dereference(void *const *slot);
+void ng_shim_rcu_assign_pointer(void **slot, void *value);
+
+/* --- callbacks implemented in Rust --- */
+/* Allocate this namespace's graph; NULL on failure. */
+void *ng_rs_net_init(struct net *net);
+/* Shut the graph down and free it. */
+void ng_rs_net_exit(void *graph);
+/* One doit handler for every command; the command is in info. */
+int ng_rs_doit(struct sk_buff *skb, struct genl_info *info);
+/* One dumpit handler for every dumpable command. */
+int ng_rs_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+/* A netlink socket of the generic family was released. */
+void ng_rs_sock_release(struct net *net, u32 portid);
+
+#endif /* NETGRAPH_SHIM_H */

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The control plane: generic netlink commands mapped to graph operations.
+
+use crate::bindings as b;
+use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
+use crate::rcu;
+use crate::skb::Skb;
+use crate::netlink::{dump_one, fail, AttrWriter, Dump, Msg, NetRef, NlError, NlResult, Request};
+use crate::pernet;
+use crate::errno::{DResult, EHOSTUNREACH, EINVAL, ELOOP, ENODEV, ENOENT, ENOTCONN, EOPNOTSUPP, EPERM};
+
+/// Sends events to the multicast group of one namespace.
+struct Mcast {
+    net: NetRef,
+}
+
+fn put_node(w: &mut impl AttrWriter, t: u32, n: &NodeInfo) -> DResult {
+    w.nest(t, |w| {
+        if let Some(name) = &n.name {
+            w.put_str(b::netgraph_node_attr_NETGRAPH_NODE_A_NAME, name.as_bytes())?;
+        }
+        w.put_str(b::netgraph_node_attr_NETGRAPH_NODE_A_TYPE, n.ty.as_bytes())?;
+        w.put_u32(b::netgraph_node_attr_NETGRAPH_NODE_A_ID, n.id)?;
+        w.put_u32(b::netgraph_node_attr_NETGRAPH_NODE_A_HOOKS, n.hooks)?;
+        w.put_u64(
+            b::netgraph_node_attr_NETGRAPH_NODE_A_LOOP_DROPS,
+            n.loop_drops,
+            b::netgraph_node_attr_NETGRAPH_NODE_A_PAD,
+        )
+    })
+}
+
+fn put_link(w: &mut impl AttrWriter, l: &LinkInfo) -> DResult {
+    w.nest(b::netgraph_attr_NETGRAPH_A_LINK, |w| {
+        w.put_str(b::netgraph_link_attr_NETGRAPH_LINK_A_OURHOOK, l.ourhook.as_bytes())?;
+        w.put_str(b::netgraph_link_attr_NETGRAPH_LINK_A_PEERHOOK, l.peerhook.as_bytes())?;
+        put_node(w, b::netgraph_link_attr_NETGRAPH_LINK_A_PEER, &l.peer)
+    })
+}
+
+impl EventSink for Mcast {
+    fn event(&mut self, ev: Event) {
+        if !pernet::has_listeners(self.net) {
+            return;
+        }
+        let (cmd, node, link) = match &ev {
+            Event::NewNode(n) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_NEWNODE, n, None),
+            Event::DelNode(n) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_DELNODE, n, None),
+            Event::Rename(n) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_RENAME, n, None),
+            Event::NewHook(n, l) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_NEWHOOK, n, Some(l)),
+            Event::DelHook(n, l) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_DELHOOK, n, Some(l)),
+        };
+        let Ok(mut m) = Msg::new(0, 0, cmd, false) else {
+            return;
+        };
+        let ok = put_node(&mut m, b::netgraph_attr_NETGRAPH_A_NODE, node).is_ok()
+            && link.map_or(true, |l| put_link(&mut m, l).is_ok());
+        if ok {
+            m.multicast(self.net);
+        }
+    }
+}
+
+/// A required string attribute.
+fn req_str<'a>(r: &Request<'a>, t: u32, what: &'static str) -> NlResult<&'a [u8]> {
+    match r.attr(t) {
+        Some(a) => Ok(a.str_bytes()),
+        None => fail(EINVAL, what),
+    }
+}
+
+/// An optional path, "." when absent.
+fn path_or_dot<'a>(r: &Request<'a>) -> &'a [u8] {
+    r.attr(b::netgraph_attr_NETGRAPH_A_PATH)
+        .map(|a| a.str_bytes())
+        .unwrap_or(b".")
+}
+
+fn reply_node(r: &Request<'_>, n: &NodeInfo) -> DResult {
+    let mut m = r.reply(r.cmd() as u32)?;
+    put_node(&mut m, b::netgraph_attr_NETGRAPH_A_NODE, n)?;
+    r.send_reply(m)
+}
+
+fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
+    let c = Caller {
+        portid: r.portid(),
+        net: g.net,
+    };
+    let mut ev = Mcast { net: g.net };
+    let cmd = r.cmd() as u32;
+    match cmd {
+        b::netgraph_cmd_NETGRAPH_CMD_SOCKET => {
+            let name = r.attr(b::netgraph_attr_NETGRAPH_A_NAME).map(|a| a.str_bytes());
+            let info = g.with(|s| {
+                let id = s.socket_node(c, name, &mut ev)?;
+                s.nodeinfo(id).ok_or(NlError::from(ENOENT))
+            })?;
+            reply_node(r, &info)?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_MKPEER => {
+            let ty = req_str(r, b::netgraph_attr_NETGRAPH_A_TYPE_NAME, "missing node type")?;
+            let ours = req_str(r, b::netgraph_attr_NETGRAPH_A_OURHOOK, "missing local hook name")?;
+            let peer = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERHOOK, "missing peer hook name")?;
+            g.with(|s| {
+                let at = s.resolve_from(c, path_or_dot(r))?;
+                s.mkpeer(at, ty, ours, peer, &mut ev).map(|_| ())
+            })?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_CONNECT => {
+            let pp = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERPATH, "missing peer path")?;
+            let ours = req_str(r, b::netgraph_attr_NETGRAPH_A_OURHOOK, "missing local hook name")?;
+            let peer = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERHOOK, "missing peer hook name")?;
+            g.with(|s| {
+                let at = s.resolve_from(c, path_or_dot(r))?;
+                s.connect(at, pp, ours, peer, &mut ev)
+            })?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_NAME => {
+            let path = req_str(r, b::netgraph_attr_NETGRAPH_A_PATH, "missing path")?;
+            let name = req_str(r, b::netgraph_attr_NETGRAPH_A_NAME, "missing name")?;
+            g.with(|s| {
+                let id = s.resolve_from(c, path)?;
+                s.name(id, name, &mut ev)
+            })?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_RMHOOK => {
+            let hook = req_str(r, b::netgraph_attr_NETGRAPH_A_HOOK, "missing hook name")?;
+            g.with(|s| {
+                let id = s.resolve_from(c, path_or_dot(r))?;
+                s.rmhook(id, hook, &mut ev)
+            })?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_SHUTDOWN => {
+            let path = req_str(r, b::netgraph_attr_NETGRAPH_A_PATH, "missing path")?;
+            g.with(|s| {
+                let id = s.resolve_from(c, path)?;
+                s.shutdown(id, &mut ev);
+                Ok::<(), NlError>(())
+            })?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_NODEINFO => {
+            let info = g.with(|s| {
+                let id = s.resolve_from(c, path_or_dot(r))?;
+                s.nodeinfo(id).ok_or(NlError::from(ENOENT))
+            })?;
+            reply_node(r, &info)?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_MSG => {
+            let msg = req_str(r, b::netgraph_attr_NETGRAPH_A_MSG_CMD, "missing message name")?;
+            let node = g.with(|s| {
+                let id = s.resolve_from(c, path_or_dot(r))?;
+                s.node(id).ok_or(NlError::from(ENOENT))
+            })?;
+            if !pernet::capable(r) {
+                return fail(EPERM, "changing a node needs CAP_NET_ADMIN");
+            }
+            node.imp.rcvmsg(msg)?;
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_DATA => {
+            let hook = req_str(r, b::netgraph_attr_NETGRAPH_A_HOOK, "missing hook name")?;
+            let Some(data) = r.attr(b::netgraph_attr_NETGRAPH_A_DATA) else {
+                return fail(EINVAL, "missing data");
+            };
+            let h = g.with(|s| {
+                let Some(id) = s.socket_of(c) else {
+                    return fail(ENOTCONN, "this socket has no node: send NETGRAPH_CMD_SOCKET");
+                };
+                match s.hook(id, hook) {
+                    Some(h) => Ok(h),
+                    None => fail(EHOSTUNREACH, "no such hook on this socket's node"),
+                }
+            })?;
+            let skb = Skb::from_bytes(data.payload(), false)?;
+            let guard = rcu::read_lock_bh();
+            let r = Fwd::new(&guard).send(&h, skb);
+            drop(guard);
+            match r {
+                Ok(()) => {}
+                Err(e) if e == ELOOP => {
+                    return fail(ELOOP, "frame dropped: forwarding loop or chain too deep")
+                }
+                Err(e) if e == ENOTCONN => return fail(ENOTCONN, "hook is not connected"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => return fail(EOPNOTSUPP, "command not supported yet"),
+    }
+    Ok(())
+}
+
+/// `doit` for every command (called by the shim).
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_doit(skb: *mut b::sk_buff, info: *mut b::genl_info) -> i32 {
+    // SAFETY: genetlink calls doit with a valid request skb and info that
+    // outlive this call.
+    let r = unsafe { Request::new(skb, info) };
+    let Some(g) = pernet::graph(r.net()) else {
+        return ENODEV.to_errno();
+    };
+    match doit(g, &r) {
+        Ok(()) => 0,
+        Err(e) => r.extack().report(&e).to_errno(),
+    }
+}
+
+fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
+    let cmd = d.cmd() as u32;
+    match cmd {
+        b::netgraph_cmd_NETGRAPH_CMD_LISTNODES => {
+            let named = d.attr(b::netgraph_attr_NETGRAPH_A_NAMED_ONLY).is_some();
+            let from = (*d.state(0)).max(1) as u32;
+            if *d.state(1) != 0 {
+                return Ok(());
+            }
+            let mut next = None;
+            let mut err = Ok(());
+            g.with(|s| {
+                s.list_from(from, named, |n| match dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &n)) {
+                    Ok(true) => true,
+                    Ok(false) => {
+                        next = Some(n.id);
+                        false
+                    }
+                    Err(e) => {
+                        err = Err(e);
+                        false
+                    }
+                })
+            });
+            err?;
+            match next {
+                Some(id) => *d.state(0) = id as isize,
+                None => *d.state(1) = 1,
+            }
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_LISTHOOKS => {
+            let c = Caller {
+                portid: d.portid(),
+                net: g.net,
+            };
+            let path = d
+                .attr(b::netgraph_attr_NETGRAPH_A_PATH)
+                .map(|a| a.str_bytes())
+                .unwrap_or(b".");
+            let first = *d.state(0) == 0;
+            let from = (*d.state(1)) as usize;
+            if *d.state(2) != 0 {
+                return Ok(());
+            }
+            let mut sent = 0usize;
+            let mut full = false;
+            g.with(|s| -> NlResult {
+                let id = s.resolve_from(c, path)?;
+                if first {
+                    let Some(info) = s.nodeinfo(id) else {
+                        return fail(ENOENT, "no such node");
+                    };
+                    if !dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &info))? {
+                        full = true;
+                        return Ok(());
+                    }
+                }
+                let mut err = Ok(());
+                s.hooks_from(id, from, |l| match dump_one(d, |m| put_link(m, &l)) {
+                    Ok(true) => {
+                        sent += 1;
+                        true
+                    }
+                    Ok(false) => {
+                        full = true;
+                        false
+                    }
+                    Err(e) => {
+                        err = Err(e);
+                        false
+                    }
+                });
+                Ok(err?)
+            })?;
+            if first && !(full && sent == 0 && *d.state(0) == 0 && d.len() == 0) {
+                *d.state(0) = 1;
+            }
+            *d.state(1) = (from + sent) as isize;
+            if !full {
+                *d.state(2) = 1;
+            }
+        }
+        b::netgraph_cmd_NETGRAPH_CMD_LISTTYPES | b::netgraph_cmd_NETGRAPH_CMD_GETTYPE => {
+            let want = d.attr(b::netgraph_attr_NETGRAPH_A_TYPE_NAME).map(|a| a.str_bytes());
+            if let Some(w) = want {
+                if crate::types::find(w).is_none() {
+                    return fail(ENOENT, "unknown node type");
+                }
+            }
+            let mut i = *d.state(0) as usize;
+            while i < crate::types::COUNT {
+                let t = crate::types::ALL[i];
+                if want.map_or(true, |w| w == t.name.as_bytes()) {
+                    let n = g.with(|s| s.type_count(i));
+                    let ok = dump_one(d, |m| {
+                        m.nest(b::netgraph_attr_NETGRAPH_A_TYPE, |m| {
+                            m.put_str(b::netgraph_type_attr_NETGRAPH_TYPE_A_NAME, t.name.as_bytes())?;
+                            m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_NUMNODES, n)?;
+                            m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_COOKIE, t.cookie)
+                        })
+                    })?;
+                    if !ok {
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            *d.state(0) = i as isize;
+        }
+        _ => return fail(EOPNOTSUPP, "command cannot be dumped"),
+    }
+    Ok(())
+}
+
+/// `dumpit` for every dumpable command (called by the shim).
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_dumpit(skb: *mut b::sk_buff, cb: *mut b::netlink_callback) -> i32 {
+    // SAFETY: genetlink calls dumpit with the dump skb and its callback,
+    // both valid for this call.
+    let mut d = unsafe { Dump::new(skb, cb) };
+    let Some(g) = pernet::graph(d.net()) else {
+        return ENODEV.to_errno();
+    };
+    match dumpit(g, &mut d) {
+        Ok(()) => d.len(),
+        Err(e) => {
+            let ea = d.extack();
+            ea.report(&e).to_errno()
+        }
+    }
+}
+
+/// A generic netlink socket closed (called by the shim).
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_sock_release(net: *mut b::net, portid: u32) {
+    let Some(net) = core::ptr::NonNull::new(net) else {
+        return;
+    };
+    let net = NetRef(net);
+    if let Some(g) = pernet::graph(net) {
+        let mut ev = Mcast { net };
+        g.with(|s| s.socket_closed(portid, &mut ev));
+    }
+}
+
+// The callbacks above must have exactly the prototypes the shim declares.
+const _: [unsafe extern "C" fn(*mut b::sk_buff, *mut b::genl_info) -> i32; 2] =
+    [b::ng_rs_doit, ng_rs_doit];
+const _: [unsafe extern "C" fn(*mut b::sk_buff, *mut b::netlink_callback) -> i32; 2] =
+    [b::ng_rs_dumpit, ng_rs_dumpit];
+const _: [unsafe extern "C" fn(*mut b::net, u32); 2] = [b::ng_rs_sock_release, ng_rs_sock_release];

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The graph of one network namespace: nodes, hooks, names, IDs, and the
+//! generic operations (mkpeer, connect, name, rmhook, shutdown).
+//!
+//! Control operations are serialised by the graph's mutex (process context).
+//! Node types see only safe interfaces: [`NodeImpl`] callbacks.
+
+use crate::netlink::{fail, NetRef, NlResult};
+use crate::path::{self, Base, Name};
+use crate::rcu::{self, RcuArc, Retired, Writer};
+use crate::skb::Skb;
+use crate::vec_ext::VecExt;
+use core::sync::atomic::{AtomicU64, Ordering};
+use crate::errno::{DResult, EADDRINUSE, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO};
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::rbtree::RBTree;
+use kernel::sync::{Arc, Mutex};
+
+/// A node type: its name, FreeBSD cookie and constructor.
+pub(crate) struct TypeInfo {
+    /// The type name (`hub`, `bridge`, ...).
+    pub(crate) name: &'static str,
+    /// FreeBSD's type cookie.
+    pub(crate) cookie: u32,
+    /// `None` for types that `mkpeer` cannot create (`socket`, `ether`).
+    pub(crate) ctor: Option<fn() -> DResult<Arc<dyn NodeImpl>>>,
+}
+
+/// What a node type decides when a hook is created.
+pub(crate) struct NewHook {
+    /// The hook's final name (a type may number bare names, e.g. `link`).
+    pub(crate) name: Name,
+    /// A type-defined tag stored with the hook.
+    pub(crate) tag: u32,
+}
+
+/// The behaviour of one node type. Implementations are safe Rust.
+pub(crate) trait NodeImpl: Send + Sync {
+    /// Accepts or refuses a new hook named `name`; `taken` tells whether a
+    /// name is already used on this node.
+    fn newhook(&self, name: &[u8], _taken: &dyn Fn(&[u8]) -> bool) -> NlResult<NewHook> {
+        match Name::new(name) {
+            Some(name) => Ok(NewHook { name, tag: 0 }),
+            None => fail(EINVAL, "hook name too long"),
+        }
+    }
+
+    /// A hook was removed; `hooks_left` remain. `true` shuts the node down.
+    fn disconnect(&self, hooks_left: usize) -> bool {
+        hooks_left == 0
+    }
+
+    /// The netlink port of a socket node; `None` for every other type.
+    fn socket_portid(&self) -> Option<u32> {
+        None
+    }
+
+    /// A type-specific control message, by its ASCII name.
+    fn rcvmsg(&self, _cmd: &[u8]) -> NlResult {
+        fail(EINVAL, "unknown message for this node type")
+    }
+
+    /// A frame arrived on `hook` of `node`. The default drops it.
+    fn rcvdata(&self, _fwd: &mut Fwd<'_>, _node: &Node, _hook: &Hook, skb: Skb) -> DResult {
+        drop(skb);
+        Ok(())
+    }
+}
+
+/// Most nodes one frame may cross in a chain (bounds the kernel stack).
+pub(crate) const MAX_DEPTH: u32 = 24;
+/// Most deliveries one injected frame and its copies may make in total
+/// (bounds the work of a loop; large enough to flood 1 000 hooks).
+pub(crate) const MAX_DELIVERIES: u32 = 4096;
+
+/// The forwarding context of one injected frame and all its copies.
+pub(crate) struct Fwd<'g> {
+    guard: &'g rcu::Guard,
+    depth: u32,
+    budget: u32,
+}
+
+impl<'g> Fwd<'g> {
+    /// A context for a frame entering the graph.
+    pub(crate) fn new(guard: &'g rcu::Guard) -> Self {
+        Self {
+            guard,
+            depth: 0,
+            budget: MAX_DELIVERIES,
+        }
+    }
+
+    /// The hooks of `node`, oldest first, as published for the data path.
+    pub(crate) fn hooks<'n>(&self, node: &'n Node) -> &'n [Arc<Hook>]
+    where
+        'g: 'n,
+    {
+        match node.hooks.get(self.guard) {
+            Some(l) => l.hooks.as_slice(),
+            None => &[],
+        }
+    }
+
+    /// Whether a further send would be refused (budget or depth spent).
+    /// Flooding nodes check it so that they do not copy frames in vain.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.budget == 0 || self.depth >= MAX_DEPTH
+    }
+
+    /// Sends `skb` out of `hook` (of the node being run): the peer node
+    /// receives it now, and its error comes back (FreeBSD semantics). A
+    /// frame over the depth or delivery budget is dropped and counted on
+    /// the sending node with `ELOOP`.
+    pub(crate) fn send(&mut self, hook: &Hook, skb: Skb) -> DResult {
+        let Some(peer) = hook.peer.get(self.guard) else {
+            drop(skb);
+            return Err(ENOTCONN);
+        };
+        if self.depth >= MAX_DEPTH || self.budget == 0 {
+            hook.node.loop_drops.fetch_add(1, Ordering::Relaxed);
+            drop(skb);
+            return Err(ELOOP);
+        }
+        self.budget -= 1;
+        self.depth += 1;
+        let node = &peer.node;
+        let r = node.imp.rcvdata(self, node, peer, skb);
+        self.depth -= 1;
+        r
+    }
+}
+
+/// The data-path half of a hook: its name, its node, its peer.
+pub(crate) struct Hook {
+    /// The hook's name.
+    pub(crate) name: Name,
+    /// The tag the node type gave the hook in `newhook`.
+    #[allow(dead_code)] // read by the types that number their hooks
+    pub(crate) tag: u32,
+    /// The node this hook belongs to.
+    pub(crate) node: Arc<Node>,
+    /// The hook at the other end; empty once the edge is being removed.
+    peer: RcuArc<Hook>,
+}
+
+/// A node's hooks as seen by the data path (copy-on-write).
+pub(crate) struct HookList {
+    hooks: KVec<Arc<Hook>>,
+}
+
+/// One node. The data-path part, shared with frames in flight.
+pub(crate) struct Node {
+    /// The node's type.
+    pub(crate) ty: &'static TypeInfo,
+    /// The type's per-node state.
+    pub(crate) imp: Arc<dyn NodeImpl>,
+    /// The hooks, published for the data path.
+    hooks: RcuArc<HookList>,
+    /// Frames dropped here because of the depth or delivery budget.
+    pub(crate) loop_drops: AtomicU64,
+}
+
+struct HookEntry {
+    name: Name,
+    peer_node: u32,
+    peer_hook: Name,
+    hook: Arc<Hook>,
+}
+
+/// What writers unpublish; released after a grace period.
+enum Garbage {
+    Hook(#[allow(dead_code)] Arc<Hook>),
+    List(#[allow(dead_code)] Arc<HookList>),
+    Node(#[allow(dead_code)] Arc<Node>),
+}
+
+struct NodeEntry {
+    node: Arc<Node>,
+    name: Option<Name>,
+    /// Oldest first; listed newest first, as FreeBSD does.
+    hooks: KVec<HookEntry>,
+}
+
+impl NodeEntry {
+    fn hook(&self, name: &[u8]) -> Option<&HookEntry> {
+        self.hooks.iter().find(|h| h.name.as_bytes() == name)
+    }
+}
+
+/// A snapshot of a node for replies and events (FreeBSD `struct nodeinfo`).
+pub(crate) struct NodeInfo {
+    pub(crate) id: u32,
+    pub(crate) name: Option<Name>,
+    pub(crate) ty: &'static str,
+    pub(crate) hooks: u32,
+    pub(crate) loop_drops: u64,
+}
+
+/// A snapshot of one hook (FreeBSD `struct linkinfo`).
+pub(crate) struct LinkInfo {
+    pub(crate) ourhook: Name,
+    pub(crate) peerhook: Name,
+    pub(crate) peer: NodeInfo,
+}
+
+/// Topology changes, reported to the events multicast group.
+pub(crate) enum Event {
+    NewNode(NodeInfo),
+    DelNode(NodeInfo),
+    Rename(NodeInfo),
+    NewHook(NodeInfo, LinkInfo),
+    DelHook(NodeInfo, LinkInfo),
+}
+
+/// Receives events as operations happen.
+pub(crate) trait EventSink {
+    fn event(&mut self, ev: Event);
+}
+
+/// Discards events (namespace teardown).
+pub(crate) struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn event(&mut self, _ev: Event) {}
+}
+
+/// The state behind the graph's mutex.
+pub(crate) struct GraphState {
+    writer: Writer,
+    garbage: Retired<Garbage>,
+    next_id: u32,
+    nodes: RBTree<u32, NodeEntry>,
+    names: RBTree<Name, u32>,
+    /// Netlink port ID -> socket node ID.
+    sockets: RBTree<u32, u32>,
+    counts: [u32; crate::types::COUNT],
+}
+
+/// One namespace's graph.
+#[pin_data]
+pub(crate) struct Graph {
+    /// The namespace; valid for the graph's whole life (the graph is freed
+    /// by the namespace's pernet exit).
+    pub(crate) net: NetRef,
+    #[pin]
+    state: Mutex<GraphState>,
+}
+
+/// Who asks: the netlink port of the requesting socket.
+#[derive(Clone, Copy)]
+pub(crate) struct Caller {
+    pub(crate) portid: u32,
+    pub(crate) net: NetRef,
+}
+
+impl Graph {
+    /// A new, empty graph for `net`.
+    pub(crate) fn new(net: NetRef) -> impl PinInit<Self> {
+        pin_init!(Self {
+            net,
+            state <- new_mutex!(GraphState {
+                // SAFETY: the token lives in the state behind `state`'s
+                // mutex, which serialises every writer of this graph's
+                // RCU pointers (all reachable only from this graph).
+                writer: unsafe { Writer::new() },
+                garbage: Retired::new(),
+                next_id: 1,
+                nodes: RBTree::new(),
+                names: RBTree::new(),
+                sockets: RBTree::new(),
+                counts: [0; crate::types::COUNT],
+            }, "netgraph_graph"),
+        })
+    }
+
+    /// Runs `f` with the graph locked. What `f` unpublished is released
+    /// after the lock is dropped and a grace period has passed.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut GraphState) -> R) -> R {
+        let (r, garbage) = {
+            let mut g = self.state.lock();
+            let r = f(&mut g);
+            (r, core::mem::replace(&mut g.garbage, Retired::new()))
+        };
+        drop(garbage);
+        r
+    }
+}
+
+fn type_index(ty: &'static TypeInfo) -> usize {
+    crate::types::ALL
+        .iter()
+        .position(|t| core::ptr::eq(*t, ty))
+        .unwrap_or(0)
+}
+
+fn hook_name(s: &[u8]) -> NlResult<&[u8]> {
+    path::check_hook_name(s).map_err(|e| crate::netlink::NlError::new(EINVAL, e.0))?;
+    Ok(s)
+}
+
+impl GraphState {
+    /// Living nodes of type index `i`.
+    pub(crate) fn type_count(&self, i: usize) -> u32 {
+        self.counts[i]
+    }
+
+    fn info(&self, id: u32) -> Option<NodeInfo> {
+        let e = self.nodes.get(&id)?;
+        Some(NodeInfo {
+            id,
+            name: e.name,
+            ty: e.node.ty.name,
+            hooks: e.hooks.len() as u32,
+            loop_drops: e.node.loop_drops.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Node information by ID.
+    pub(crate) fn nodeinfo(&self, id: u32) -> Option<NodeInfo> {
+        self.info(id)
+    }
+
+    fn alloc_id(&mut self) -> NlResult<u32> {
+        for _ in 0..=u32::MAX {
+            let id = self.next_id;
+            self.next_id = self.next_id.wrapping_add(1);
+            if self.next_id == 0 {
+                self.next_id = 1;
+            }
+            if id != 0 && self.nodes.get(&id).is_none() {
+                return Ok(id);
+            }
+        }
+        fail(ENOSPC, "no free node ID")
+    }
+
+    /// Creates a node of `ty` with `imp`; returns its ID.
+    fn add_node(
+        &mut self,
+        ty: &'static TypeInfo,
+        imp: Arc<dyn NodeImpl>,
+        ev: &mut dyn EventSink,
+    ) -> NlResult<u32> {
+        let id = self.alloc_id()?;
+        let node = Arc::new(
+            Node {
+                ty,
+                imp,
+                hooks: RcuArc::empty(),
+                loop_drops: AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+        let entry = NodeEntry {
+            node,
+            name: None,
+            hooks: KVec::new(),
+        };
+        self.nodes.try_create_and_insert(id, entry, GFP_KERNEL)?;
+        self.counts[type_index(ty)] += 1;
+        if let Some(i) = self.info(id) {
+            ev.event(Event::NewNode(i));
+        }
+        Ok(id)
+    }
+
+    /// Resolves an address; `start` is the node relative paths begin at
+    /// (`None`: the caller has no node). Returns the node ID.
+    pub(crate) fn resolve(&self, start: Option<u32>, addr: &[u8]) -> NlResult<u32> {
+        let a = path::parse(addr).map_err(|e| crate::netlink::NlError::new(EINVAL, e.0))?;
+        let mut id = match a.base {
+            Base::Local => match start {
+                Some(id) => id,
+                None => return fail(ENOENT, "this socket has no node: send NETGRAPH_CMD_SOCKET"),
+            },
+            Base::Id(id) => id,
+            Base::Name(n) => match Name::new(n).and_then(|n| self.names.get(&n).copied()) {
+                Some(id) => id,
+                None => return fail(ENOENT, "no node by that name"),
+            },
+        };
+        if self.nodes.get(&id).is_none() {
+            return fail(ENOENT, "no node with that ID");
+        }
+        for hop in a.hops() {
+            let Some(e) = self.nodes.get(&id) else {
+                return fail(ENXIO, "node on the path is gone");
+            };
+            match e.hook(hop) {
+                Some(h) => id = h.peer_node,
+                None => return fail(ENOENT, "no such hook on the path"),
+            }
+        }
+        if self.nodes.get(&id).is_none() {
+            return fail(ENXIO, "node on the path is gone");
+        }
+        Ok(id)
+    }
+
+    /// The caller's socket node, if it has one.
+    pub(crate) fn socket_of(&self, c: Caller) -> Option<u32> {
+        self.sockets.get(&c.portid).copied()
+    }
+
+    /// Resolves `addr` relative to the caller's socket node.
+    pub(crate) fn resolve_from(&self, c: Caller, addr: &[u8]) -> NlResult<u32> {
+        self.resolve(self.socket_of(c), addr)
+    }
+
+    /// Gives the caller's socket its node (idempotent); returns its ID.
+    pub(crate) fn socket_node(
+        &mut self,
+        c: Caller,
+        name: Option<&[u8]>,
+        ev: &mut dyn EventSink,
+    ) -> NlResult<u32> {
+        let id = match self.socket_of(c) {
+            Some(id) => id,
+            None => {
+                let imp = crate::types::socket::new(c.portid, c.net)?;
+                let id = self.add_node(&crate::types::socket::TYPE, imp, ev)?;
+                if let Err(e) = self.sockets.try_create_and_insert(c.portid, id, GFP_KERNEL) {
+                    self.shutdown(id, ev);
+                    return Err(e.into());
+                }
+                id
+            }
+        };
+        if let Some(n) = name {
+            self.name(id, n, ev)?;
+        }
+        Ok(id)
+    }
+
+    /// Names node `id` (FreeBSD `NGM_NAME`).
+    pub(crate) fn name(&mut self, id: u32, name: &[u8], ev: &mut dyn EventSink) -> NlResult {
+        path::check_node_name(name).map_err(|e| crate::netlink::NlError::new(EINVAL, e.0))?;
+        let Some(new) = Name::new(name) else {
+            return fail(EINVAL, "node name is longer than 31 bytes");
+        };
+        match self.names.get(&new) {
+            Some(&owner) if owner == id => return Ok(()),
+            Some(_) => return fail(EADDRINUSE, "another node has that name"),
+            None => {}
+        }
+        let Some(e) = self.nodes.get(&id) else {
+            return fail(ENOENT, "no such node");
+        };
+        let old = e.name;
+        self.names.try_create_and_insert(new, id, GFP_KERNEL)?;
+        if let Some(old) = old {
+            self.names.remove(&old);
+        }
+        if let Some(e) = self.nodes.get_mut(&id) {
+            e.name = Some(new);
+        }
+        if let Some(i) = self.info(id) {
+            ev.event(Event::Rename(i));
+        }
+        Ok(())
+    }
+
+    fn link_info(&self, id: u32, h: &HookEntry) -> Option<LinkInfo> {
+        let _ = id;
+        Some(LinkInfo {
+            ourhook: h.name,
+            peerhook: h.peer_hook,
+            peer: self.info(h.peer_node)?,
+        })
+    }
+
+    /// Connects hook `a_hook` of node `a` to hook `b_hook` of node `b`.
+    fn add_edge(
+        &mut self,
+        a: u32,
+        a_hook: &[u8],
+        b: u32,
+        b_hook: &[u8],
+        ev: &mut dyn EventSink,
+    ) -> NlResult {
+        hook_name(a_hook)?;
+        hook_name(b_hook)?;
+        let (Some(ea), Some(eb)) = (self.nodes.get(&a), self.nodes.get(&b)) else {
+            return fail(ENOENT, "no such node");
+        };
+        if ea.hook(a_hook).is_some() {
+            return fail(EEXIST, "the local hook already exists");
+        }
+        if eb.hook(b_hook).is_some() {
+            return fail(EEXIST, "the peer hook already exists");
+        }
+        if a == b && a_hook == b_hook {
+            return fail(EEXIST, "cannot connect a hook to itself");
+        }
+        let ha = ea.node.imp.newhook(a_hook, &|n| ea.hook(n).is_some())?;
+        let hb = eb.node.imp.newhook(b_hook, &|n| {
+            eb.hook(n).is_some() || (a == b && n == ha.name.as_bytes())
+        })?;
+        if a == b && ha.name == hb.name {
+            return fail(EEXIST, "cannot connect a hook to itself");
+        }
+        let (Some(na), Some(nb)) = (self.node(a), self.node(b)) else {
+            return fail(ENOENT, "no such node");
+        };
+        let hook_a = Arc::new(
+            Hook {
+                name: ha.name,
+                tag: ha.tag,
+                node: na,
+                peer: RcuArc::empty(),
+            },
+            GFP_KERNEL,
+        )?;
+        let hook_b = Arc::new(
+            Hook {
+                name: hb.name,
+                tag: hb.tag,
+                node: nb,
+                peer: RcuArc::empty(),
+            },
+            GFP_KERNEL,
+        )?;
+        // Reserve both slots first so that nothing can fail half-way.
+        if let Some(e) = self.nodes.get_mut(&a) {
+            e.hooks.reserve(1, GFP_KERNEL)?;
+        }
+        if let Some(e) = self.nodes.get_mut(&b) {
+            e.hooks.reserve(if a == b { 2 } else { 1 }, GFP_KERNEL)?;
+        }
+        let entry_a = HookEntry {
+            name: ha.name,
+            peer_node: b,
+            peer_hook: hb.name,
+            hook: hook_a.clone(),
+        };
+        let entry_b = HookEntry {
+            name: hb.name,
+            peer_node: a,
+            peer_hook: ha.name,
+            hook: hook_b.clone(),
+        };
+        if let Some(e) = self.nodes.get_mut(&a) {
+            e.hooks.push(entry_a, GFP_KERNEL)?;
+        }
+        if let Some(e) = self.nodes.get_mut(&b) {
+            e.hooks.push(entry_b, GFP_KERNEL)?;
+        }
+        // Peers first, then the lists: a frame can only find a hook whose
+        // peer is already set.
+        let old_a = hook_a.peer.replace(Some(hook_b.clone()), &mut self.writer);
+        let old_b = hook_b.peer.replace(Some(hook_a.clone()), &mut self.writer);
+        debug_assert!(old_a.is_none() && old_b.is_none());
+        if let Err(e) = self.publish(a).and_then(|()| self.publish(b)) {
+            let mut pending = KVec::new();
+            let _ = self.remove_edge(a, ha.name.as_bytes(), &mut pending, &mut NoEvents);
+            return Err(e.into());
+        }
+        for (n, h) in [(a, ha.name), (b, hb.name)] {
+            if let (Some(ni), Some(li)) = (
+                self.info(n),
+                self.nodes.get(&n).and_then(|e| e.hook(h.as_bytes())).and_then(|he| self.link_info(n, he)),
+            ) {
+                ev.event(Event::NewHook(ni, li));
+            }
+        }
+        Ok(())
+    }
+
+    /// FreeBSD `NGM_MKPEER`: creates a node of `ty` and connects it.
+    pub(crate) fn mkpeer(
+        &mut self,
+        at: u32,
+        ty: &[u8],
+        ourhook: &[u8],
+        peerhook: &[u8],
+        ev: &mut dyn EventSink,
+    ) -> NlResult<u32> {
+        hook_name(ourhook)?;
+        hook_name(peerhook)?;
+        let Some(t) = crate::types::find(ty) else {
+            return fail(ENXIO, "unknown node type");
+        };
+        let Some(ctor) = t.ctor else {
+            return fail(EINVAL, "nodes of this type cannot be made with mkpeer");
+        };
+        match self.nodes.get(&at) {
+            Some(e) if e.hook(ourhook).is_some() => {
+                return fail(EEXIST, "the local hook already exists")
+            }
+            Some(_) => {}
+            None => return fail(ENOENT, "no such node"),
+        }
+        let imp = ctor()?;
+        let id = self.add_node(t, imp, ev)?;
+        if let Err(e) = self.add_edge(at, ourhook, id, peerhook, ev) {
+            self.destroy(id, ev);
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// FreeBSD `NGM_CONNECT`: `peerpath` is resolved relative to `at`.
+    pub(crate) fn connect(
+        &mut self,
+        at: u32,
+        peerpath: &[u8],
+        ourhook: &[u8],
+        peerhook: &[u8],
+        ev: &mut dyn EventSink,
+    ) -> NlResult {
+        let peer = self.resolve(Some(at), peerpath)?;
+        self.add_edge(at, ourhook, peer, peerhook, ev)
+    }
+
+    /// FreeBSD `NGM_RMHOOK`: a missing hook is not an error.
+    pub(crate) fn rmhook(&mut self, id: u32, hook: &[u8], ev: &mut dyn EventSink) -> NlResult {
+        let mut pending = KVec::new();
+        self.remove_edge(id, hook, &mut pending, ev)?;
+        self.run_shutdowns(pending, ev);
+        Ok(())
+    }
+
+    /// Removes the edge at (`id`, `hook`) and runs both disconnect methods;
+    /// nodes that decide to go are appended to `pending`.
+    fn remove_edge(
+        &mut self,
+        id: u32,
+        hook: &[u8],
+        pending: &mut KVec<u32>,
+        ev: &mut dyn EventSink,
+    ) -> NlResult {
+        let Some(e) = self.nodes.get(&id) else {
+            return Ok(());
+        };
+        let Some(idx) = e.hooks.iter().position(|h| h.name.as_bytes() == hook) else {
+            return Ok(());
+        };
+        let (peer, peer_hook) = (e.hooks[idx].peer_node, e.hooks[idx].peer_hook);
+        for (n, h) in [(id, hook), (peer, peer_hook.as_bytes())] {
+            if let (Some(ni), Some(li)) = (
+                self.info(n),
+                self.nodes.get(&n).and_then(|e| e.hook(h)).and_then(|he| self.link_info(n, he)),
+            ) {
+                ev.event(Event::DelHook(ni, li));
+            }
+        }
+        let hook = Name::new(hook).unwrap_or(peer_hook);
+        for (n, h) in [(id, hook), (peer, peer_hook)] {
+            let removed = self.nodes.get_mut(&n).and_then(|e| {
+                let i = e.hooks.iter().position(|x| x.name == h)?;
+                Some(e.hooks.remove_at(i))
+            });
+            if let Some(entry) = removed {
+                // Cut the peer link first: from now on no frame crosses it.
+                if let Some(p) = entry.hook.peer.replace(None, &mut self.writer) {
+                    self.garbage.push(Garbage::Hook(p));
+                }
+                self.garbage.push(Garbage::Hook(entry.hook));
+            }
+            // On allocation failure the old list stays published; its stale
+            // hook has no peer, so frames sent to it are dropped, and the
+            // next publish (or the node's destruction) replaces it.
+            let _ = self.publish(n);
+        }
+        for n in [id, peer] {
+            if let Some(e) = self.nodes.get(&n) {
+                if e.node.imp.disconnect(e.hooks.len()) && !pending.contains(&n) {
+                    pending.push(n, GFP_KERNEL)?;
+                }
+            }
+            if id == peer {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn run_shutdowns(&mut self, mut pending: KVec<u32>, ev: &mut dyn EventSink) {
+        while let Some(id) = pending.pop_last() {
+            self.destroy_into(id, &mut pending, ev);
+        }
+    }
+
+    /// FreeBSD `NGM_SHUTDOWN` (and cascades).
+    pub(crate) fn shutdown(&mut self, id: u32, ev: &mut dyn EventSink) {
+        self.destroy(id, ev);
+    }
+
+    fn destroy(&mut self, id: u32, ev: &mut dyn EventSink) {
+        let mut pending = KVec::new();
+        self.destroy_into(id, &mut pending, ev);
+        self.run_shutdowns(pending, ev);
+    }
+
+    /// Removes every hook of `id`, then the node itself. Peers that decide
+    /// to go are appended to `pending` instead of recursing.
+    fn destroy_into(&mut self, id: u32, pending: &mut KVec<u32>, ev: &mut dyn EventSink) {
+        loop {
+            let Some(hook) = self.nodes.get(&id).and_then(|e| e.hooks.last().map(|h| h.name)) else {
+                break;
+            };
+            if self.remove_edge(id, hook.as_bytes(), pending, ev).is_err() {
+                // Out of memory for the pending list: the peer keeps living
+                // without this hook; it is not leaked, only not shut down.
+                continue;
+            }
+        }
+        let Some(info) = self.info(id) else {
+            return;
+        };
+        if let Some(e) = self.nodes.remove(&id) {
+            if let Some(n) = e.name {
+                self.names.remove(&n);
+            }
+            if let Some(l) = e.node.hooks.replace(None, &mut self.writer) {
+                self.garbage.push(Garbage::List(l));
+            }
+            self.counts[type_index(e.node.ty)] -= 1;
+            if let Some(port) = e.node.imp.socket_portid() {
+                self.sockets.remove(&port);
+            }
+            self.garbage.push(Garbage::Node(e.node));
+        }
+        ev.event(Event::DelNode(info));
+    }
+
+    /// The socket of `portid` closed: its node goes.
+    pub(crate) fn socket_closed(&mut self, portid: u32, ev: &mut dyn EventSink) {
+        if let Some(id) = self.sockets.get(&portid).copied() {
+            self.destroy(id, ev);
+        }
+    }
+
+    /// Shuts every node down (namespace exit, module unload).
+    pub(crate) fn destroy_all(&mut self) {
+        let mut ev = NoEvents;
+        loop {
+            let Some(id) = self.nodes.keys().next().copied() else {
+                break;
+            };
+            self.destroy(id, &mut ev);
+        }
+    }
+
+    /// Calls `f` for each node with ID >= `from` (named ones only if asked)
+    /// until it returns `false`. Dumps resume by ID.
+    pub(crate) fn list_from(&mut self, from: u32, named_only: bool, mut f: impl FnMut(NodeInfo) -> bool) {
+        let mut cur = self.nodes.cursor_lower_bound(&from);
+        while let Some(c) = cur {
+            let (&id, e) = c.current();
+            if !(named_only && e.name.is_none()) {
+                let info = NodeInfo {
+                    id,
+                    name: e.name,
+                    ty: e.node.ty.name,
+                    hooks: e.hooks.len() as u32,
+                    loop_drops: e.node.loop_drops.load(Ordering::Relaxed),
+                };
+                if !f(info) {
+                    break;
+                }
+            }
+            cur = c.move_next();
+        }
+    }
+
+    /// The hooks of `id`, newest first, from position `from`.
+    pub(crate) fn hooks_from(&self, id: u32, from: usize, mut f: impl FnMut(LinkInfo) -> bool) {
+        let Some(e) = self.nodes.get(&id) else {
+            return;
+        };
+        for h in e.hooks.iter().rev().skip(from) {
+            if let Some(li) = self.link_info(id, h) {
+                if !f(li) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Publishes node `id`'s current hook list to the data path.
+    fn publish(&mut self, id: u32) -> DResult {
+        let Some(e) = self.nodes.get(&id) else {
+            return Ok(());
+        };
+        let mut v = KVec::with_capacity(e.hooks.len(), GFP_KERNEL)?;
+        for h in e.hooks.iter() {
+            v.push(h.hook.clone(), GFP_KERNEL)?;
+        }
+        let list = Arc::new(HookList { hooks: v }, GFP_KERNEL)?;
+        if let Some(old) = e.node.hooks.replace(Some(list), &mut self.writer) {
+            self.garbage.push(Garbage::List(old));
+        }
+        Ok(())
+    }
+
+    /// Hook `name` of node `id`, for injecting frames.
+    pub(crate) fn hook(&self, id: u32, name: &[u8]) -> Option<Arc<Hook>> {
+        self.nodes.get(&id)?.hook(name).map(|h| h.hook.clone())
+    }
+
+    /// The node for a type-specific message.
+    pub(crate) fn node(&self, id: u32) -> Option<Arc<Node>> {
+        self.nodes.get(&id).map(|e| e.node.clone())
+    }
+}

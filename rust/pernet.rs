@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-namespace state: each `struct net` owns one [`Graph`].
+//!
+//! The shim's pernet operations call [`ng_rs_net_init`] when a namespace
+//! appears (or at module load for existing ones) and [`ng_rs_net_exit`] when
+//! it goes (or at module unload), and keep the pointer in `net_generic`.
+
+use crate::bindings as b;
+use crate::graph::Graph;
+use crate::netlink::{NetRef, Request};
+use core::ptr::NonNull;
+use kernel::prelude::*;
+use kernel::types::ForeignOwnable;
+
+/// The graph of `net`.
+///
+/// The graph lives from the namespace's pernet init to its pernet exit. Every
+/// caller reaches here from a netlink request, dump or socket release of that
+/// namespace, all of which hold the namespace alive and run before the exit
+/// (the family and notifier are unregistered before the pernet operations).
+pub(crate) fn graph(net: NetRef) -> Option<&'static Graph> {
+    // SAFETY: `net` is live (NetRef invariant).
+    let p = unsafe { b::ng_shim_net_graph(net.0.as_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null pointer in the slot came from `into_foreign` in
+    // `ng_rs_net_init` and is only reclaimed by `ng_rs_net_exit`, which runs
+    // after every caller of this function is done (see above).
+    Some(unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::borrow(p) }.get_ref())
+}
+
+/// Whether anyone listens to `net`'s events group.
+pub(crate) fn has_listeners(net: NetRef) -> bool {
+    // SAFETY: `net` is live.
+    unsafe { b::ng_shim_has_listeners(net.0.as_ptr()) }
+}
+
+/// Whether the sender of `r` has CAP_NET_ADMIN over the namespace.
+pub(crate) fn capable(r: &Request<'_>) -> bool {
+    // SAFETY: both pointers belong to the request being handled.
+    unsafe { b::ng_shim_net_admin(r.skb(), r.info()) }
+}
+
+/// Creates the graph of a new namespace (called by the shim).
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_net_init(net: *mut b::net) -> *mut core::ffi::c_void {
+    let Some(net) = NonNull::new(net) else {
+        return core::ptr::null_mut();
+    };
+    match KBox::pin_init(Graph::new(NetRef(net)), GFP_KERNEL) {
+        Ok(g) => g.into_foreign().cast_mut(),
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// Shuts a namespace's graph down and frees it (called by the shim).
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_net_exit(graph: *mut core::ffi::c_void) {
+    if graph.is_null() {
+        return;
+    }
+    // SAFETY: `graph` came from `into_foreign` in `ng_rs_net_init`; the shim
+    // calls this once per namespace, after which the slot is cleared.
+    let g = unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::from_foreign(graph) };
+    g.with(|s| s.destroy_all());
+}
+
+const _: [unsafe extern "C" fn(*mut b::net) -> *mut core::ffi::c_void; 2] =
+    [b::ng_rs_net_init, ng_rs_net_init];
+const _: [unsafe extern "C" fn(*mut core::ffi::c_void); 2] = [b::ng_rs_net_exit, ng_rs_net_exit];

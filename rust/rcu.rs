@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RCU for the data path: read-side guards, RCU-published `Arc` pointers,
+//! and deferred release of what writers unpublish.
+//!
+//! Writers (the graph's control operations) are serialised by the graph
+//! mutex, which owns the [`Writer`] token that [`RcuArc::replace`] demands.
+//! Readers (frames) take a [`Guard`] and get references that live no longer
+//! than it. An unpublished object is kept in a [`Retired`] list whose drop
+//! waits for a grace period before releasing it.
+
+use crate::bindings;
+use core::cell::UnsafeCell;
+use core::marker::PhantomData;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// An RCU read-side critical section.
+///
+/// # Invariants
+///
+/// `rcu_read_lock()` (and, if `bh`, `local_bh_disable()` before it) was
+/// called by the constructor and is undone on drop, in the same context (the
+/// guard is neither `Send` nor `Sync`).
+pub(crate) struct Guard {
+    bh: bool,
+    _p: PhantomData<*mut ()>,
+}
+
+/// Enters an RCU read-side critical section (softirq callers).
+#[allow(dead_code)]
+pub(crate) fn read_lock() -> Guard {
+    // SAFETY: always allowed; balanced by `Guard::drop`.
+    unsafe { bindings::ng_shim_rcu_read_lock() };
+    Guard {
+        bh: false,
+        _p: PhantomData,
+    }
+}
+
+/// Enters an RCU read-side critical section with bottom halves disabled, so
+/// that a frame injected from process context runs the data path in the
+/// same conditions as one arriving in softirq.
+pub(crate) fn read_lock_bh() -> Guard {
+    // SAFETY: process or softirq context; balanced by `Guard::drop`.
+    unsafe {
+        bindings::ng_shim_local_bh_disable();
+        bindings::ng_shim_rcu_read_lock();
+    }
+    Guard {
+        bh: true,
+        _p: PhantomData,
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // SAFETY: the guard's invariant: we hold what the constructor took.
+        unsafe {
+            bindings::ng_shim_rcu_read_unlock();
+            if self.bh {
+                bindings::ng_shim_local_bh_enable();
+            }
+        }
+    }
+}
+
+/// Proof that the caller is the only writer of a set of [`RcuArc`]s.
+pub(crate) struct Writer(());
+
+impl Writer {
+    /// # Safety
+    ///
+    /// The caller keeps the token behind the lock that serialises every
+    /// writer of the pointers it is used with.
+    pub(crate) unsafe fn new() -> Self {
+        Writer(())
+    }
+}
+
+/// An `Option<Arc<T>>` that readers load under RCU without locks.
+///
+/// # Invariants
+///
+/// `ptr` is null or the result of `Arc::into_raw` owned by this cell.
+pub(crate) struct RcuArc<T: 'static> {
+    ptr: UnsafeCell<*mut core::ffi::c_void>,
+    _p: PhantomData<Arc<T>>,
+}
+
+// SAFETY: the cell hands out `&T` to readers on any CPU and moves `Arc<T>`
+// between writers; that needs `T: Send + Sync`, as for `Arc<T>` itself.
+unsafe impl<T: Send + Sync> Send for RcuArc<T> {}
+// SAFETY: as above; concurrent access is readers (atomic loads through
+// rcu_dereference) and one writer (rcu_assign_pointer), by `Writer`.
+unsafe impl<T: Send + Sync> Sync for RcuArc<T> {}
+
+impl<T: 'static> RcuArc<T> {
+    /// An empty cell.
+    pub(crate) const fn empty() -> Self {
+        Self {
+            ptr: UnsafeCell::new(core::ptr::null_mut()),
+            _p: PhantomData,
+        }
+    }
+
+    /// The current value, valid while `_g` is held.
+    pub(crate) fn get<'g>(&self, _g: &'g Guard) -> Option<&'g T> {
+        // SAFETY: `ptr` is a valid slot; rcu_dereference pairs with the
+        // writer's rcu_assign_pointer.
+        let p = unsafe { bindings::ng_shim_rcu_dereference(self.ptr.get().cast_const()) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null value came from `Arc::into_raw` (invariant).
+        // A writer that unpublishes it keeps the reference in a `Retired`
+        // list that waits for a grace period, which cannot end while `_g`
+        // is held, so the object outlives `'g`.
+        Some(unsafe { &*p.cast::<T>() })
+    }
+
+    /// Publishes `new` and returns the previous value, which readers may
+    /// still see until a grace period has passed: put it in a [`Retired`].
+    #[must_use]
+    pub(crate) fn replace(&self, new: Option<Arc<T>>, _w: &mut Writer) -> Option<Arc<T>> {
+        let newp = new.map_or(core::ptr::null_mut(), |a| Arc::into_raw(a).cast_mut().cast());
+        // SAFETY: writers are serialised by `_w`; readers only load.
+        let old = unsafe { *self.ptr.get() };
+        // SAFETY: `ptr` is a valid slot; the store is a release.
+        unsafe { bindings::ng_shim_rcu_assign_pointer(self.ptr.get(), newp) };
+        if old.is_null() {
+            None
+        } else {
+            // SAFETY: `old` came from `into_raw` and this cell owned it;
+            // ownership moves to the caller.
+            Some(unsafe { Arc::from_raw(old.cast::<T>()) })
+        }
+    }
+}
+
+impl<T: 'static> Drop for RcuArc<T> {
+    fn drop(&mut self) {
+        let p = *self.ptr.get_mut();
+        if !p.is_null() {
+            // SAFETY: we own the value (invariant) and, being dropped, no
+            // reader can reach this cell any more: the cell itself was only
+            // reachable through an object retired after a grace period.
+            drop(unsafe { Arc::from_raw(p.cast::<T>()) });
+        }
+    }
+}
+
+/// Objects unpublished by a writer. Dropping the list waits for one grace
+/// period (if it holds anything), then releases them all.
+pub(crate) struct Retired<T> {
+    items: KVec<T>,
+}
+
+impl<T> Retired<T> {
+    pub(crate) fn new() -> Self {
+        Self { items: KVec::new() }
+    }
+
+    /// Keeps `v` until the list is dropped. If memory is short, waits for a
+    /// grace period now and releases `v` at once.
+    pub(crate) fn push(&mut self, v: T) {
+        // `KVec::push` drops its argument when it cannot grow: reserve
+        // first, so that `v` is never released before a grace period.
+        if self.items.reserve(1, GFP_KERNEL).is_err() {
+            synchronize();
+            drop(v);
+            return;
+        }
+        // Cannot fail: capacity is reserved.
+        let _ = self.items.push(v, GFP_KERNEL);
+    }
+}
+
+impl<T> Drop for Retired<T> {
+    fn drop(&mut self) {
+        if !self.items.is_empty() {
+            synchronize();
+        }
+    }
+}
+
+/// Waits for every pre-existing RCU reader to finish (may sleep).
+pub(crate) fn synchronize() {
+    // SAFETY: called from process context by writers, never under a guard.
+    unsafe { bindings::synchronize_rcu() };
+}

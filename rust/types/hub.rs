@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `hub`: a frame received on one hook goes out of every other hook.
+//! Any hook name; shuts down with its last hook unless persistent.
+
+use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
+use crate::skb::Skb;
+use crate::netlink::{fail, NlResult};
+use core::sync::atomic::{AtomicBool, Ordering};
+use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// The `hub` type (FreeBSD `NGM_HUB_COOKIE`).
+pub(crate) static TYPE: TypeInfo = TypeInfo {
+    name: "hub",
+    cookie: 1082189597,
+    ctor: Some(new),
+};
+
+struct Hub {
+    persistent: AtomicBool,
+}
+
+fn new() -> DResult<Arc<dyn NodeImpl>> {
+    let hub = Arc::new(
+        Hub {
+            persistent: AtomicBool::new(false),
+        },
+        GFP_KERNEL,
+    )?;
+    Ok(hub)
+}
+
+impl NodeImpl for Hub {
+    fn disconnect(&self, hooks_left: usize) -> bool {
+        hooks_left == 0 && !self.persistent.load(Ordering::Relaxed)
+    }
+
+    fn rcvmsg(&self, cmd: &[u8]) -> NlResult {
+        match cmd {
+            b"setpersistent" => {
+                self.persistent.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => fail(EINVAL, "hub knows only setpersistent"),
+        }
+    }
+
+    /// Out of every other hook: copies to all but the last, which gets the
+    /// original. A failed copy stops the flood with ENOBUFS; errors of the
+    /// copies are ignored, the original's error is returned (FreeBSD).
+    fn rcvdata(&self, fwd: &mut Fwd<'_>, node: &Node, hook: &Hook, skb: Skb) -> DResult {
+        let hooks = fwd.hooks(node);
+        let is_other = |h: &&kernel::sync::Arc<Hook>| !core::ptr::eq(&***h, hook);
+        let mut left = hooks.iter().filter(is_other).count();
+        if left == 0 {
+            drop(skb);
+            return Ok(());
+        }
+        for h in hooks.iter().filter(is_other) {
+            left -= 1;
+            if left == 0 {
+                return fwd.send(h, skb);
+            }
+            if fwd.exhausted() {
+                // Out of budget: the rest of the flood (copies and the
+                // original) is dropped and counted here.
+                node.loop_drops
+                    .fetch_add(left as u64 + 1, core::sync::atomic::Ordering::Relaxed);
+                drop(skb);
+                return Err(ELOOP);
+            }
+            let Some(copy) = skb.clone_atomic() else {
+                drop(skb);
+                return Err(ENOBUFS);
+            };
+            let _ = fwd.send(h, copy);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The node types. Each file is safe Rust on top of [`crate::graph`].
+
+use crate::graph::TypeInfo;
+
+pub(crate) mod hub;
+pub(crate) mod socket;
+
+/// Every type, in `listtypes` order.
+pub(crate) static ALL: [&TypeInfo; COUNT] = [&socket::TYPE, &hub::TYPE];
+/// Number of types.
+pub(crate) const COUNT: usize = 2;
+
+/// The type named `name`.
+pub(crate) fn find(name: &[u8]) -> Option<&'static TypeInfo> {
+    ALL.iter().copied().find(|t| t.name.as_bytes() == name)
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `socket`: the node through which one netlink socket takes part in the
+//! graph. Created by `NETGRAPH_CMD_SOCKET`, gone when the socket closes.
+//! Accepts any hook name and stays when its last hook goes.
+
+use crate::bindings as b;
+use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
+use crate::netlink::{AttrWriter, Msg, NetRef};
+use crate::skb::Skb;
+use crate::errno::DResult;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// The `socket` type (FreeBSD `NG_SOCKET_NODE_TYPE`, cookie 682683331).
+pub(crate) static TYPE: TypeInfo = TypeInfo {
+    name: "socket",
+    cookie: 682683331,
+    ctor: None,
+};
+
+struct Socket {
+    portid: u32,
+    net: NetRef,
+}
+
+impl NodeImpl for Socket {
+    fn disconnect(&self, _hooks_left: usize) -> bool {
+        false
+    }
+
+    fn socket_portid(&self) -> Option<u32> {
+        Some(self.portid)
+    }
+
+    /// Delivers the frame to the socket as a NETGRAPH_CMD_DATA message. A
+    /// full socket buffer drops it and returns the error to the sender.
+    fn rcvdata(&self, _fwd: &mut Fwd<'_>, _node: &Node, hook: &Hook, skb: Skb) -> DResult {
+        let mut m = Msg::new(0, 0, b::netgraph_cmd_NETGRAPH_CMD_DATA, true)?;
+        m.put_str(b::netgraph_attr_NETGRAPH_A_HOOK, hook.name.as_bytes())?;
+        m.put_skb(b::netgraph_attr_NETGRAPH_A_DATA, &skb)?;
+        skb.consume();
+        m.unicast(self.net, self.portid)
+    }
+}
+
+/// The state of a new socket node for netlink port `portid`.
+pub(crate) fn new(portid: u32, net: NetRef) -> DResult<Arc<dyn NodeImpl>> {
+    let s = Arc::new(Socket { portid, net }, GFP_KERNEL)?;
+    Ok(s)
+}

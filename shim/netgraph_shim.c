@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C side of the FFI floor: wrappers for static inline kernel helpers, and
+ * the C tables (generic netlink family with a strict policy per command,
+ * pernet operations, netlink notifier) that forward into Rust.
+ */
+#include "netgraph_shim.h"
+
+static unsigned int ng_net_id __read_mostly;
+
+/* --- attribute policies, one per command, from the uapi header --- */
+
+#define NG_STR(size) { .type = NLA_NUL_STRING, .len = (size) - 1 }
+
+static const struct nla_policy ng_policy_socket[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_NAME] = NG_STR(NG_NODESIZ),
+};
+
+static const struct nla_policy ng_policy_mkpeer[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_PATH] = NG_STR(NG_PATHSIZ),
+	[NETGRAPH_A_TYPE_NAME] = NG_STR(NG_TYPESIZ),
+	[NETGRAPH_A_OURHOOK] = NG_STR(NG_HOOKSIZ),
+	[NETGRAPH_A_PEERHOOK] = NG_STR(NG_HOOKSIZ),
+};
+
+static const struct nla_policy ng_policy_connect[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_PATH] = NG_STR(NG_PATHSIZ),
+	[NETGRAPH_A_PEERPATH] = NG_STR(NG_PATHSIZ),
+	[NETGRAPH_A_OURHOOK] = NG_STR(NG_HOOKSIZ),
+	[NETGRAPH_A_PEERHOOK] = NG_STR(NG_HOOKSIZ),
+};
+
+static const struct nla_policy ng_policy_name[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_PATH] = NG_STR(NG_PATHSIZ),
+	[NETGRAPH_A_NAME] = NG_STR(NG_NODESIZ),
+};
+
+static const struct nla_policy ng_policy_rmhook[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_PATH] = NG_STR(NG_PATHSIZ),
+	[NETGRAPH_A_HOOK] = NG_STR(NG_HOOKSIZ),
+};
+
+static const struct nla_policy ng_policy_path[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_PATH] = NG_STR(NG_PATHSIZ),
+};
+
+static const struct nla_policy ng_policy_listnodes[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_NAMED_ONLY] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy ng_policy_gettype[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_TYPE_NAME] = NG_STR(NG_TYPESIZ),
+};
+
+static const struct nla_policy ng_policy_msg[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_PATH] = NG_STR(NG_PATHSIZ),
+	[NETGRAPH_A_MSG_CMD] = NG_STR(NG_CMDSTRSIZ),
+	[NETGRAPH_A_ARGS] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy ng_policy_data[NETGRAPH_A_MAX + 1] = {
+	[NETGRAPH_A_HOOK] = NG_STR(NG_HOOKSIZ),
+	[NETGRAPH_A_DATA] = { .type = NLA_BINARY, .len = 65535 },
+};
+
+static int ng_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return ng_rs_dumpit(skb, cb);
+}
+
+#define NG_DO(c, pol, fl) {						\
+	.cmd = NETGRAPH_CMD_##c,					\
+	.doit = ng_rs_doit,						\
+	.policy = ng_policy_##pol,					\
+	.maxattr = NETGRAPH_A_MAX,					\
+	.flags = (fl),							\
+}
+#define NG_DUMP(c, pol) {						\
+	.cmd = NETGRAPH_CMD_##c,					\
+	.dumpit = ng_dumpit,						\
+	.policy = ng_policy_##pol,					\
+	.maxattr = NETGRAPH_A_MAX,					\
+}
+
+/* GENL_UNS_ADMIN_PERM: CAP_NET_ADMIN in the netns's user namespace. */
+static const struct genl_ops ng_ops[] = {
+	NG_DO(SOCKET, socket, 0),
+	NG_DO(MKPEER, mkpeer, GENL_UNS_ADMIN_PERM),
+	NG_DO(CONNECT, connect, GENL_UNS_ADMIN_PERM),
+	NG_DO(NAME, name, GENL_UNS_ADMIN_PERM),
+	NG_DO(RMHOOK, rmhook, GENL_UNS_ADMIN_PERM),
+	NG_DO(SHUTDOWN, path, GENL_UNS_ADMIN_PERM),
+	NG_DO(NODEINFO, path, 0),
+	NG_DUMP(LISTHOOKS, path),
+	NG_DUMP(LISTNODES, listnodes),
+	NG_DUMP(LISTTYPES, listnodes),
+	/* Type messages may change state; read-only ones are checked in Rust. */
+	NG_DO(MSG, msg, 0),
+	NG_DO(DATA, data, GENL_UNS_ADMIN_PERM),
+	NG_DUMP(GETTYPE, gettype),
+};
+
+static const struct genl_multicast_group ng_mcgrps[] = {
+	{ .name = NETGRAPH_MCGRP_EVENTS, },
+};
+
+static struct genl_family ng_family __ro_after_init = {
+	.name = NETGRAPH_GENL_NAME,
+	.version = NETGRAPH_GENL_VERSION,
+	.maxattr = NETGRAPH_A_MAX,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = ng_ops,
+	.n_ops = ARRAY_SIZE(ng_ops),
+	.resv_start_op = NETGRAPH_CMD_MAX + 1,
+	.mcgrps = ng_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(ng_mcgrps),
+};
+
+/* --- per-namespace state --- */
+
+struct ng_pernet {
+	void *graph;
+};
+
+static int __net_init ng_net_init(struct net *net)
+{
+	struct ng_pernet *pn = net_generic(net, ng_net_id);
+
+	pn->graph = ng_rs_net_init(net);
+	return pn->graph ? 0 : -ENOMEM;
+}
+
+static void __net_exit ng_net_exit(struct net *net)
+{
+	struct ng_pernet *pn = net_generic(net, ng_net_id);
+
+	ng_rs_net_exit(pn->graph);
+	pn->graph = NULL;
+}
+
+/* A device subsystem: eiface nodes own net devices. */
+static struct pernet_operations ng_net_ops = {
+	.init = ng_net_init,
+	.exit = ng_net_exit,
+	.id = &ng_net_id,
+	.size = sizeof(struct ng_pernet),
+};
+
+void *ng_shim_net_graph(const struct net *net)
+{
+	struct ng_pernet *pn = net_generic(net, ng_net_id);
+
+	return pn->graph;
+}
+
+/* --- socket release --- */
+
+static int ng_netlink_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		ng_rs_sock_release(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ng_netlink_notifier = {
+	.notifier_call = ng_netlink_event,
+};
+
+/* --- registration --- */
+
+int ng_shim_register(void)
+{
+	int err;
+
+	err = register_pernet_device(&ng_net_ops);
+	if (err)
+		return err;
+	err = netlink_register_notifier(&ng_netlink_notifier);
+	if (err)
+		goto err_pernet;
+	err = genl_register_family(&ng_family);
+	if (err)
+		goto err_notifier;
+	return 0;
+
+err_notifier:
+	netlink_unregister_notifier(&ng_netlink_notifier);
+err_pernet:
+	unregister_pernet_device(&ng_net_ops);
+	return err;
+}
+
+void ng_shim_unregister(void)
+{
+	/* No new requests, then no socket events, then tear the graphs down. */
+	genl_unregister_family(&ng_family);
+	netlink_unregister_notifier(&ng_netlink_notifier);
+	unregister_pernet_device(&ng_net_ops);
+}
+
+/* --- netlink message helpers --- */
+
+struct sk_buff *ng_shim_genlmsg_new(size_t payload, bool atomic)
+{
+	return genlmsg_new(payload, atomic ? GFP_ATOMIC : GFP_KERNEL);
+}
+
+void *ng_shim_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+			  u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &ng_family, flags, cmd);
+}
+
+void ng_shim_genlmsg_end(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+}
+
+void ng_shim_genlmsg_cancel(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_cancel(skb, hdr);
+}
+
+int ng_shim_genlmsg_reply(struct sk_buff *skb, struct genl_info *info)
+{
+	return genlmsg_reply(skb, info);
+}
+
+int ng_shim_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid)
+{
+	return genlmsg_unicast(net, skb, portid);
+}
+
+void ng_shim_genlmsg_multicast(struct net *net, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&ng_family, net, skb, 0, 0, GFP_KERNEL);
+}
+
+bool ng_shim_has_listeners(struct net *net)
+{
+	return genl_has_listeners(&ng_family, net, 0);
+}
+
+bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info)
+{
+	return netlink_ns_capable(skb, genl_info_net(info)->user_ns, CAP_NET_ADMIN);
+}
+
+int ng_shim_nla_put_u32(struct sk_buff *skb, int type, u32 value)
+{
+	return nla_put_u32(skb, type, value);
+}
+
+int ng_shim_nla_put_u64(struct sk_buff *skb, int type, u64 value, int pad)
+{
+	return nla_put_u64_64bit(skb, type, value, pad);
+}
+
+int ng_shim_nla_put_s64(struct sk_buff *skb, int type, s64 value, int pad)
+{
+	return nla_put_s64(skb, type, value, pad);
+}
+
+int ng_shim_nla_put_flag(struct sk_buff *skb, int type)
+{
+	return nla_put_flag(skb, type);
+}
+
+int ng_shim_nla_put(struct sk_buff *skb, int type, int len, const void *data)
+{
+	return nla_put(skb, type, len, data);
+}
+
+struct nlattr *ng_shim_nla_nest_start(struct sk_buff *skb, int type)
+{
+	return nla_nest_start(skb, type);
+}
+
+void ng_shim_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_end(skb, start);
+}
+
+void ng_shim_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_cancel(skb, start);
+}
+
+const void *ng_shim_nla_data(const struct nlattr *nla)
+{
+	return nla_data(nla);
+}
+
+int ng_shim_nla_len(const struct nlattr *nla)
+{
+	return nla_len(nla);
+}
+
+int ng_shim_nla_type(const struct nlattr *nla)
+{
+	return nla_type(nla);
+}
+
+const struct nlattr *ng_shim_nla_next_in(const struct nlattr *nest,
+					 const struct nlattr *pos)
+{
+	const struct nlattr *end = (const void *)nest + nla_total_size(nla_len(nest));
+	int rem;
+
+	if (!pos)
+		pos = nla_data(nest);
+	else
+		pos = (const void *)pos + nla_total_size(nla_len(pos));
+	rem = (const char *)end - (const char *)pos;
+	/* nla_ok() also rejects a truncated header or payload. */
+	return nla_ok(pos, rem) ? pos : NULL;
+}
+
+const struct nlattr *ng_shim_info_attr(const struct genl_info *info, int type)
+{
+	if (type < 0 || type > NETGRAPH_A_MAX)
+		return NULL;
+	return info->attrs[type];
+}
+
+u32 ng_shim_info_portid(const struct genl_info *info)
+{
+	return info->snd_portid;
+}
+
+u32 ng_shim_info_seq(const struct genl_info *info)
+{
+	return info->snd_seq;
+}
+
+u8 ng_shim_info_cmd(const struct genl_info *info)
+{
+	return info->genlhdr->cmd;
+}
+
+struct net *ng_shim_info_net(const struct genl_info *info)
+{
+	return genl_info_net(info);
+}
+
+struct netlink_ext_ack *ng_shim_info_extack(struct genl_info *info)
+{
+	return info->extack;
+}
+
+void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
+			size_t len)
+{
+	if (!extack)
+		return;
+	NL_SET_ERR_MSG_FMT(extack, "%.*s", (int)min_t(size_t, len, 79), msg);
+}
+
+void ng_shim_extack_bad_attr(struct netlink_ext_ack *extack,
+			     const struct nlattr *attr)
+{
+	NL_SET_BAD_ATTR(extack, attr);
+}
+
+struct net *ng_shim_cb_net(struct netlink_callback *cb)
+{
+	return sock_net(cb->skb->sk);
+}
+
+u32 ng_shim_cb_portid(struct netlink_callback *cb)
+{
+	return NETLINK_CB(cb->skb).portid;
+}
+
+u32 ng_shim_cb_seq(struct netlink_callback *cb)
+{
+	return cb->nlh->nlmsg_seq;
+}
+
+long *ng_shim_cb_args(struct netlink_callback *cb)
+{
+	return cb->args;
+}
+
+const struct nlattr *ng_shim_cb_attr(struct netlink_callback *cb, int type)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+
+	if (type < 0 || type > NETGRAPH_A_MAX)
+		return NULL;
+	return info->info.attrs[type];
+}
+
+struct netlink_ext_ack *ng_shim_cb_extack(struct netlink_callback *cb)
+{
+	return cb->extack;
+}
+
+u8 ng_shim_cb_cmd(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->info.genlhdr->cmd;
+}
+
+unsigned int ng_shim_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+unsigned int ng_shim_skb_tailroom(const struct sk_buff *skb)
+{
+	return skb_tailroom(skb);
+}
+
+/* --- frames --- */
+
+struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
+				       bool atomic)
+{
+	struct sk_buff *skb = alloc_skb(len + NET_IP_ALIGN,
+					atomic ? GFP_ATOMIC : GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, NET_IP_ALIGN);
+	skb_put_data(skb, data, len);
+	return skb;
+}
+
+struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)
+{
+	return skb_clone(skb, GFP_ATOMIC);
+}
+
+void ng_shim_kfree_skb(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
+			const struct sk_buff *skb)
+{
+	struct nlattr *nla = nla_reserve(msg, type, skb->len);
+
+	if (!nla)
+		return -EMSGSIZE;
+	return skb_copy_bits(skb, 0, nla_data(nla), skb->len);
+}
+
+/* --- RCU --- */
+
+void ng_shim_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void ng_shim_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+void ng_shim_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void ng_shim_local_bh_enable(void)
+{
+	local_bh_enable();
+}
+
+void *ng_shim_rcu_dereference(void *const *slot)
+{
+	return rcu_dereference(*(void __rcu *const *)slot);
+}
+
+void ng_shim_rcu_assign_pointer(void **slot, void *value)
+{
+	rcu_assign_pointer(*(void __rcu **)slot, value);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make demo`: runs inside the VM with netgraph.ko loaded. Builds a small
+# topology and shows it the way FreeBSD's ngctl does.
+set -euo pipefail
+echo "== node types"
+ngctl types
+echo
+echo "== a persistent hub with named links, built with one ngctl -f script"
+ngctl -f - <<'SCRIPT'
+# the hub hangs off this ngctl's socket node; setpersistent keeps it
+mkpeer . hub demo link0
+name demo demohub
+msg demohub: setpersistent
+mkpeer demohub: hub link1 up
+name demohub:link1 uplinkhub
+msg uplinkhub: setpersistent
+list
+show demohub:
+SCRIPT
+echo
+echo "== after that ngctl exited: its socket node is gone, the hubs stay"
+ngctl list
+ngctl show uplinkhub:
+echo
+echo "== a second namespace has its own, empty graph"
+ip netns add demo1
+ngctl -n demo1 list
+ip netns del demo1
+ngctl shutdown demohub:
+ngctl shutdown uplinkhub:
+echo
+echo "== after shutdown"
+ngctl list

@@ -1,0 +1,8 @@
+//! The module's `core`-only files, compiled on the host exactly as they are
+//! compiled into netgraph.ko, with their unit tests beside them here.
+
+#[path = "../../../rust/path.rs"]
+pub mod path;
+
+#[cfg(test)]
+mod path_tests;

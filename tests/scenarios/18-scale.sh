@@ -1,0 +1,35 @@
+# Scale: 1 000 hooks on one hub; 100 000 nodes listed through a dump.
+. tests/lib.sh
+
+ip netns add big
+NS=big
+# 1 000 hooks: 500 self-links on one persistent hub.
+{
+	echo "mkpeer . hub tmp a"
+	echo "name tmp many"
+	echo "msg many: setpersistent"
+	echo "rmhook tmp"
+	for i in $(seq 500); do echo "connect many: many: a$i b$i"; done
+} | ngctl -n big -f -
+expect_eq "$(num_hooks many:)" 1000 "hooks on one hub"
+out=$(ngctl -n big show many:)
+expect_eq "$(echo "$out" | wc -l)" 1003 "show lines (header, 2 title lines, 1000 hooks)"
+# A frame into it floods through every self-link, bounded by the budget.
+printf 'connect . many: w src\nwrite w 1 2 3\n' | ngctl -n big -f - 2>/dev/null || true
+ngctl -n big shutdown many:
+
+# 100 000 nodes: a chain of hubs built by ID (IDs are sequential in a new
+# namespace: ngctl's node is 1, so the first hub is 2).
+ip netns del big
+ip netns add big
+awk 'BEGIN {
+	print "mkpeer . hub tmp a";
+	for (i = 2; i < 100001; i++) printf "mkpeer [%x]: hub b a\n", i;
+}' > /tmp/chain
+ngctl -n big -f /tmp/chain
+n=$(ngctl -n big list | head -1)
+# 100 000 hubs and the listing ngctl's own node.
+expect_eq "$n" "There are 100001 total nodes:" "listing 100 000 hubs"
+expect_eq "$(ngctl -n big list | wc -l)" 100002 "lines listed"
+expect_eq "$(ngctl -n big -j list | jq '[.[] | select(.type == "hub")] | length')" 100000 "JSON listing"
+ip netns del big

@@ -1,0 +1,805 @@
+//! Client library for netgraph for Linux.
+//!
+//! Talks to the kernel module over the `netgraph` generic netlink family:
+//! family resolution, requests with extended-ACK errors, dumps, data and
+//! events. The ABI constants are generated from the module's uapi header.
+
+use netlink_packet_core::{
+    DecodeError, DefaultNla, Emitable, ErrorContext, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    Nla, NlaBuffer, NlasIterator, ParseableParametrized, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
+use netlink_packet_generic::ctrl::nlas::{GenlCtrlAttrs, McastGrpAttrs};
+use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
+use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
+use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Constants of the uapi header `include/uapi/linux/netgraph.h`.
+#[allow(non_upper_case_globals, non_camel_case_types, dead_code, clippy::all)]
+pub mod sys {
+    include!(concat!(env!("OUT_DIR"), "/uapi.rs"));
+}
+
+use sys::netgraph_attr as a;
+use sys::netgraph_cmd as c;
+use sys::netgraph_link_attr as la;
+use sys::netgraph_node_attr as na;
+use sys::netgraph_type_attr as ta;
+
+/// Errors from the kernel or the socket.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The kernel refused a request: errno and its extended-ACK text.
+    #[error("{}", fmt_kernel(*errno, msg))]
+    Kernel { errno: i32, msg: Option<String> },
+    /// The `netgraph` family is not registered (module not loaded).
+    #[error("the netgraph kernel module is not loaded (no generic netlink family \"netgraph\")")]
+    NotLoaded,
+    /// Socket error.
+    #[error("netlink socket: {0}")]
+    Io(#[from] std::io::Error),
+    /// A reply that does not parse.
+    #[error("malformed reply from the kernel: {0}")]
+    Decode(String),
+}
+
+fn fmt_kernel(errno: i32, msg: &Option<String>) -> String {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    match msg {
+        Some(m) if !m.is_empty() => format!("{text} ({m})"),
+        _ => text,
+    }
+}
+
+impl Error {
+    /// The errno, for errors that have one.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            Error::Kernel { errno, .. } => Some(*errno),
+            Error::Io(e) => e.raw_os_error(),
+            _ => None,
+        }
+    }
+
+    /// Just the strerror text (FreeBSD ngctl's wording).
+    pub fn strerror(&self) -> String {
+        match self {
+            Error::Kernel { errno, .. } => fmt_kernel(*errno, &None),
+            other => other.to_string(),
+        }
+    }
+
+    /// The extended-ACK text, if the kernel gave one.
+    pub fn ext_ack(&self) -> Option<&str> {
+        match self {
+            Error::Kernel { msg: Some(m), .. } if !m.is_empty() => Some(m),
+            _ => None,
+        }
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An attribute to send.
+#[derive(Debug, Clone)]
+pub enum Attr {
+    U32(u16, u32),
+    Str(u16, String),
+    Flag(u16),
+    Bytes(u16, Vec<u8>),
+    Nested(u16, Vec<Attr>),
+}
+
+impl Nla for Attr {
+    fn value_len(&self) -> usize {
+        match self {
+            Attr::U32(..) => 4,
+            Attr::Str(_, s) => s.len() + 1,
+            Attr::Flag(_) => 0,
+            Attr::Bytes(_, b) => b.len(),
+            Attr::Nested(_, v) => v.as_slice().buffer_len(),
+        }
+    }
+
+    fn kind(&self) -> u16 {
+        match self {
+            Attr::U32(k, _) | Attr::Str(k, _) | Attr::Flag(k) | Attr::Bytes(k, _) => *k,
+            Attr::Nested(k, _) => *k,
+        }
+    }
+
+    fn is_nested(&self) -> bool {
+        matches!(self, Attr::Nested(..))
+    }
+
+    fn emit_value(&self, buf: &mut [u8]) {
+        match self {
+            Attr::U32(_, v) => buf[..4].copy_from_slice(&v.to_ne_bytes()),
+            Attr::Str(_, s) => {
+                buf[..s.len()].copy_from_slice(s.as_bytes());
+                buf[s.len()] = 0;
+            }
+            Attr::Flag(_) => {}
+            Attr::Bytes(_, b) => buf[..b.len()].copy_from_slice(b),
+            Attr::Nested(_, v) => v.as_slice().emit(buf),
+        }
+    }
+}
+
+/// Attributes received from the kernel, kept raw and read on demand.
+#[derive(Debug, Clone, Default)]
+pub struct Attrs(Vec<(u16, Vec<u8>)>);
+
+impl Attrs {
+    /// Parses a sequence of attributes.
+    pub fn parse(buf: &[u8]) -> Result<Self> {
+        let mut v = Vec::new();
+        for nla in NlasIterator::new(buf) {
+            let nla = nla?;
+            v.push((nla.kind() & 0x3fff, nla.value().to_vec()));
+        }
+        Ok(Attrs(v))
+    }
+
+    fn raw(&self, kind: u32) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k as u32 == kind)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// All attributes of a kind, in order (repeated nests).
+    pub fn all(&self, kind: u32) -> impl Iterator<Item = &[u8]> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| *k as u32 == kind)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Every (kind, payload) pair.
+    pub fn iter(&self) -> impl Iterator<Item = (u16, &[u8])> {
+        self.0.iter().map(|(k, v)| (*k, v.as_slice()))
+    }
+
+    pub fn has(&self, kind: u32) -> bool {
+        self.raw(kind).is_some()
+    }
+
+    pub fn u32(&self, kind: u32) -> Option<u32> {
+        self.raw(kind)
+            .and_then(|v| v.try_into().ok())
+            .map(u32::from_ne_bytes)
+    }
+
+    pub fn u64(&self, kind: u32) -> Option<u64> {
+        self.raw(kind)
+            .and_then(|v| v.try_into().ok())
+            .map(u64::from_ne_bytes)
+    }
+
+    pub fn string(&self, kind: u32) -> Option<String> {
+        self.raw(kind).map(|v| {
+            let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+            String::from_utf8_lossy(&v[..end]).into_owned()
+        })
+    }
+
+    pub fn bytes(&self, kind: u32) -> Option<&[u8]> {
+        self.raw(kind)
+    }
+
+    pub fn nested(&self, kind: u32) -> Result<Option<Attrs>> {
+        self.raw(kind).map(Attrs::parse).transpose()
+    }
+}
+
+/// One netgraph generic netlink message (either direction).
+#[derive(Debug, Clone)]
+pub struct NgMsg {
+    pub cmd: u8,
+    pub attrs: Vec<Attr>,
+    /// Raw attribute bytes of a received message.
+    pub raw: Vec<u8>,
+}
+
+impl NgMsg {
+    /// Parsed attributes of a received message.
+    pub fn parsed(&self) -> Result<Attrs> {
+        Attrs::parse(&self.raw)
+    }
+}
+
+impl GenlFamily for NgMsg {
+    fn family_name() -> &'static str {
+        "netgraph"
+    }
+    fn command(&self) -> u8 {
+        self.cmd
+    }
+    fn version(&self) -> u8 {
+        sys::NETGRAPH_GENL_VERSION as u8
+    }
+}
+
+impl Emitable for NgMsg {
+    fn buffer_len(&self) -> usize {
+        self.attrs.as_slice().buffer_len()
+    }
+    fn emit(&self, buf: &mut [u8]) {
+        self.attrs.as_slice().emit(buf)
+    }
+}
+
+impl ParseableParametrized<[u8], GenlHeader> for NgMsg {
+    fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
+        Ok(NgMsg {
+            cmd: header.cmd,
+            attrs: Vec::new(),
+            raw: buf.to_vec(),
+        })
+    }
+}
+
+/// FreeBSD `struct nodeinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeInfo {
+    pub name: Option<String>,
+    pub type_name: String,
+    pub id: u32,
+    pub hooks: u32,
+    /// Frames dropped here by the forwarding budget (loops, deep chains).
+    pub loop_drops: u64,
+}
+
+impl NodeInfo {
+    fn from_attrs(a: &Attrs) -> Result<Self> {
+        Ok(NodeInfo {
+            name: a.string(na::NETGRAPH_NODE_A_NAME),
+            type_name: a
+                .string(na::NETGRAPH_NODE_A_TYPE)
+                .ok_or_else(|| Error::Decode("node without type".into()))?,
+            id: a
+                .u32(na::NETGRAPH_NODE_A_ID)
+                .ok_or_else(|| Error::Decode("node without id".into()))?,
+            hooks: a.u32(na::NETGRAPH_NODE_A_HOOKS).unwrap_or(0),
+            loop_drops: a.u64(na::NETGRAPH_NODE_A_LOOP_DROPS).unwrap_or(0),
+        })
+    }
+
+    fn from_nest(a: &Attrs, kind: u32) -> Result<Self> {
+        let n = a
+            .nested(kind)?
+            .ok_or_else(|| Error::Decode("reply without node".into()))?;
+        Self::from_attrs(&n)
+    }
+
+    /// The absolute address of the node: `name:` or `[id]:`.
+    pub fn addr(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{n}:"),
+            None => format!("[{:x}]:", self.id),
+        }
+    }
+}
+
+/// FreeBSD `struct linkinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    pub ourhook: String,
+    pub peerhook: String,
+    pub peer: NodeInfo,
+}
+
+impl LinkInfo {
+    fn from_attrs(a: &Attrs) -> Result<Self> {
+        Ok(LinkInfo {
+            ourhook: a.string(la::NETGRAPH_LINK_A_OURHOOK).unwrap_or_default(),
+            peerhook: a.string(la::NETGRAPH_LINK_A_PEERHOOK).unwrap_or_default(),
+            peer: NodeInfo::from_nest(a, la::NETGRAPH_LINK_A_PEER)?,
+        })
+    }
+}
+
+/// FreeBSD `struct typeinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeInfo {
+    pub name: String,
+    pub numnodes: u32,
+    pub cookie: u32,
+}
+
+/// Something that arrived without being asked for.
+#[derive(Debug, Clone)]
+pub enum Async {
+    /// A frame arrived on a hook of this socket's node.
+    Data { hook: String, data: Vec<u8> },
+    /// A topology event (only after [`Client::subscribe_events`]).
+    Event {
+        cmd: u8,
+        node: NodeInfo,
+        link: Option<LinkInfo>,
+    },
+}
+
+/// A connection to the netgraph of the current network namespace.
+pub struct Client {
+    sock: Socket,
+    family: u16,
+    events_group: Option<u32>,
+    seq: u32,
+    pending: VecDeque<NgMsg>,
+}
+
+const NLMSGERR_ATTR_MSG: u16 = 1;
+
+/// One received netlink message: its header, a netgraph payload (None for
+/// ACK/DONE/error) and the error it carries.
+type Received = (NetlinkHeader, Option<NgMsg>, Option<Error>);
+
+impl Client {
+    /// Opens a socket and resolves the family.
+    pub fn open() -> Result<Self> {
+        let mut sock = Socket::new(NETLINK_GENERIC)?;
+        sock.bind_auto()?;
+        sock.set_ext_ack(true)?;
+        sock.set_cap_ack(true)?;
+        sock.connect(&SocketAddr::new(0, 0))?;
+        let mut cl = Client {
+            sock,
+            family: 0,
+            events_group: None,
+            seq: 0,
+            pending: VecDeque::new(),
+        };
+        cl.resolve()?;
+        Ok(cl)
+    }
+
+    fn resolve(&mut self) -> Result<()> {
+        let mut genl = GenlMessage::from_payload(GenlCtrl {
+            cmd: GenlCtrlCmd::GetFamily,
+            nlas: vec![GenlCtrlAttrs::FamilyName("netgraph".into())],
+        });
+        genl.finalize();
+        let mut msg = NetlinkMessage::from(genl);
+        self.seq += 1;
+        msg.header.flags = NLM_F_REQUEST;
+        msg.header.sequence_number = self.seq;
+        msg.finalize();
+        let mut buf = vec![0; msg.buffer_len()];
+        msg.serialize(&mut buf);
+        self.sock.send(&buf, 0)?;
+        loop {
+            let (data, _) = self.sock.recv_from_full()?;
+            let mut off = 0;
+            while off < data.len() {
+                let m = NetlinkMessage::<GenlMessage<GenlCtrl>>::deserialize(&data[off..])
+                    .context("ctrl reply")?;
+                off += m.header.length as usize;
+                match m.payload {
+                    NetlinkPayload::Error(e) if e.code.is_some() => {
+                        let errno = -e.raw_code();
+                        if errno == libc_enoent() {
+                            return Err(Error::NotLoaded);
+                        }
+                        return Err(Error::Kernel { errno, msg: None });
+                    }
+                    NetlinkPayload::InnerMessage(g) => {
+                        for nla in g.payload.nlas {
+                            match nla {
+                                GenlCtrlAttrs::FamilyId(id) => self.family = id,
+                                GenlCtrlAttrs::McastGroups(groups) => {
+                                    for g in groups {
+                                        let mut name = None;
+                                        let mut id = None;
+                                        for a in g {
+                                            match a {
+                                                McastGrpAttrs::Name(n) => name = Some(n),
+                                                McastGrpAttrs::Id(i) => id = Some(i),
+                                            }
+                                        }
+                                        if name.as_deref() == Some("events") {
+                                            self.events_group = id;
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// The generic netlink family ID (differs between boots, not namespaces).
+    pub fn family_id(&self) -> u16 {
+        self.family
+    }
+
+    fn send(&mut self, cmd: u32, attrs: Vec<Attr>, flags: u16) -> Result<u32> {
+        let mut genl = GenlMessage::from_payload(NgMsg {
+            cmd: cmd as u8,
+            attrs,
+            raw: Vec::new(),
+        });
+        genl.set_resolved_family_id(self.family);
+        genl.finalize();
+        let mut header = NetlinkHeader::default();
+        self.seq = self.seq.wrapping_add(1).max(1);
+        header.flags = flags;
+        header.sequence_number = self.seq;
+        let mut msg = NetlinkMessage::new(header, NetlinkPayload::from(genl));
+        msg.finalize();
+        let mut buf = vec![0; msg.buffer_len()];
+        msg.serialize(&mut buf);
+        self.sock.send(&buf, 0)?;
+        Ok(self.seq)
+    }
+
+    /// Receives one datagram and splits it into messages.
+    fn recv_batch(&mut self) -> Result<Vec<Received>> {
+        let (data, _) = self.sock.recv_from_full()?;
+        let mut out = Vec::new();
+        let mut off = 0;
+        while off + 16 <= data.len() {
+            let len = u32::from_ne_bytes(data[off..off + 4].try_into().unwrap()) as usize;
+            if len < 16 || off + len > data.len() {
+                return Err(Error::Decode("truncated netlink message".into()));
+            }
+            let raw = &data[off..off + len];
+            off += (len + 3) & !3;
+            let m = NetlinkMessage::<GenlMessage<NgMsg>>::deserialize(raw).context("reply")?;
+            let header = m.header;
+            match m.payload {
+                NetlinkPayload::Error(e) => {
+                    if e.code.is_none() {
+                        out.push((header, None, None));
+                    } else {
+                        let msg = ext_ack_msg(&e.header);
+                        out.push((
+                            header,
+                            None,
+                            Some(Error::Kernel {
+                                errno: -e.raw_code(),
+                                msg,
+                            }),
+                        ));
+                    }
+                }
+                NetlinkPayload::Done(d) => {
+                    if d.code != 0 {
+                        let msg = ext_ack_msg_done(&d.extended_ack);
+                        out.push((
+                            header,
+                            None,
+                            Some(Error::Kernel {
+                                errno: -d.code,
+                                msg,
+                            }),
+                        ));
+                    } else {
+                        out.push((header, None, None));
+                    }
+                }
+                NetlinkPayload::InnerMessage(g) => {
+                    let (_, payload) = g.into_parts();
+                    out.push((header, Some(payload), None));
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// A request answered by zero or more replies and an ACK.
+    pub fn request(&mut self, cmd: u32, attrs: Vec<Attr>) -> Result<Vec<NgMsg>> {
+        let seq = self.send(cmd, attrs, NLM_F_REQUEST | NLM_F_ACK)?;
+        let mut replies = Vec::new();
+        loop {
+            for (h, m, e) in self.recv_batch()? {
+                if h.sequence_number != seq {
+                    if let Some(m) = m {
+                        self.pending.push_back(m);
+                    }
+                    continue;
+                }
+                if let Some(e) = e {
+                    return Err(e);
+                }
+                match m {
+                    Some(m) => replies.push(m),
+                    None => return Ok(replies),
+                }
+            }
+        }
+    }
+
+    /// A dump: every message until NLMSG_DONE.
+    pub fn dump(
+        &mut self,
+        cmd: u32,
+        attrs: Vec<Attr>,
+        mut f: impl FnMut(NgMsg) -> Result<()>,
+    ) -> Result<()> {
+        let seq = self.send(cmd, attrs, NLM_F_REQUEST | NLM_F_DUMP)?;
+        loop {
+            for (h, m, e) in self.recv_batch()? {
+                if h.sequence_number != seq {
+                    if let Some(m) = m {
+                        self.pending.push_back(m);
+                    }
+                    continue;
+                }
+                if let Some(e) = e {
+                    return Err(e);
+                }
+                match m {
+                    Some(m) => f(m)?,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Gives this socket its node (FreeBSD's ngctl socket node).
+    pub fn create_socket_node(&mut self, name: Option<&str>) -> Result<NodeInfo> {
+        let mut attrs = Vec::new();
+        if let Some(n) = name {
+            attrs.push(Attr::Str(a::NETGRAPH_A_NAME as u16, n.into()));
+        }
+        let r = self.request(c::NETGRAPH_CMD_SOCKET, attrs)?;
+        let m = r.first().ok_or_else(|| Error::Decode("no reply".into()))?;
+        NodeInfo::from_nest(&m.parsed()?, a::NETGRAPH_A_NODE)
+    }
+
+    pub fn mkpeer(
+        &mut self,
+        path: &str,
+        type_name: &str,
+        ourhook: &str,
+        peerhook: &str,
+    ) -> Result<()> {
+        self.request(
+            c::NETGRAPH_CMD_MKPEER,
+            vec![
+                s(a::NETGRAPH_A_PATH, path),
+                s(a::NETGRAPH_A_TYPE_NAME, type_name),
+                s(a::NETGRAPH_A_OURHOOK, ourhook),
+                s(a::NETGRAPH_A_PEERHOOK, peerhook),
+            ],
+        )
+        .map(drop)
+    }
+
+    pub fn connect(
+        &mut self,
+        path: &str,
+        peerpath: &str,
+        ourhook: &str,
+        peerhook: &str,
+    ) -> Result<()> {
+        self.request(
+            c::NETGRAPH_CMD_CONNECT,
+            vec![
+                s(a::NETGRAPH_A_PATH, path),
+                s(a::NETGRAPH_A_PEERPATH, peerpath),
+                s(a::NETGRAPH_A_OURHOOK, ourhook),
+                s(a::NETGRAPH_A_PEERHOOK, peerhook),
+            ],
+        )
+        .map(drop)
+    }
+
+    pub fn name(&mut self, path: &str, name: &str) -> Result<()> {
+        self.request(
+            c::NETGRAPH_CMD_NAME,
+            vec![s(a::NETGRAPH_A_PATH, path), s(a::NETGRAPH_A_NAME, name)],
+        )
+        .map(drop)
+    }
+
+    pub fn rmhook(&mut self, path: &str, hook: &str) -> Result<()> {
+        self.request(
+            c::NETGRAPH_CMD_RMHOOK,
+            vec![s(a::NETGRAPH_A_PATH, path), s(a::NETGRAPH_A_HOOK, hook)],
+        )
+        .map(drop)
+    }
+
+    pub fn shutdown(&mut self, path: &str) -> Result<()> {
+        self.request(c::NETGRAPH_CMD_SHUTDOWN, vec![s(a::NETGRAPH_A_PATH, path)])
+            .map(drop)
+    }
+
+    pub fn nodeinfo(&mut self, path: &str) -> Result<NodeInfo> {
+        let r = self.request(c::NETGRAPH_CMD_NODEINFO, vec![s(a::NETGRAPH_A_PATH, path)])?;
+        let m = r.first().ok_or_else(|| Error::Decode("no reply".into()))?;
+        NodeInfo::from_nest(&m.parsed()?, a::NETGRAPH_A_NODE)
+    }
+
+    /// The node at `path` and its hooks, newest first.
+    pub fn listhooks(&mut self, path: &str) -> Result<(NodeInfo, Vec<LinkInfo>)> {
+        let mut node = None;
+        let mut links = Vec::new();
+        self.dump(
+            c::NETGRAPH_CMD_LISTHOOKS,
+            vec![s(a::NETGRAPH_A_PATH, path)],
+            |m| {
+                let at = m.parsed()?;
+                if let Some(n) = at.nested(a::NETGRAPH_A_NODE)? {
+                    node = Some(NodeInfo::from_attrs(&n)?);
+                }
+                if let Some(l) = at.nested(a::NETGRAPH_A_LINK)? {
+                    links.push(LinkInfo::from_attrs(&l)?);
+                }
+                Ok(())
+            },
+        )?;
+        let node = node.ok_or_else(|| Error::Decode("listhooks without node".into()))?;
+        Ok((node, links))
+    }
+
+    /// Every node (or only the named ones), in ID order.
+    pub fn listnodes(&mut self, named_only: bool) -> Result<Vec<NodeInfo>> {
+        let mut v = Vec::new();
+        let attrs = if named_only {
+            vec![Attr::Flag(a::NETGRAPH_A_NAMED_ONLY as u16)]
+        } else {
+            vec![]
+        };
+        self.dump(c::NETGRAPH_CMD_LISTNODES, attrs, |m| {
+            v.push(NodeInfo::from_nest(&m.parsed()?, a::NETGRAPH_A_NODE)?);
+            Ok(())
+        })?;
+        Ok(v)
+    }
+
+    pub fn listtypes(&mut self) -> Result<Vec<TypeInfo>> {
+        let mut v = Vec::new();
+        self.dump(c::NETGRAPH_CMD_LISTTYPES, vec![], |m| {
+            let at = m.parsed()?;
+            if let Some(t) = at.nested(a::NETGRAPH_A_TYPE)? {
+                v.push(TypeInfo {
+                    name: t.string(ta::NETGRAPH_TYPE_A_NAME).unwrap_or_default(),
+                    numnodes: t.u32(ta::NETGRAPH_TYPE_A_NUMNODES).unwrap_or(0),
+                    cookie: t.u32(ta::NETGRAPH_TYPE_A_COOKIE).unwrap_or(0),
+                });
+            }
+            Ok(())
+        })?;
+        Ok(v)
+    }
+
+    /// A type-specific control message with no arguments.
+    pub fn msg(&mut self, path: &str, cmd: &str, args: Option<Vec<Attr>>) -> Result<Vec<NgMsg>> {
+        let mut attrs = vec![s(a::NETGRAPH_A_PATH, path), s(a::NETGRAPH_A_MSG_CMD, cmd)];
+        if let Some(args) = args {
+            attrs.push(Attr::Nested(a::NETGRAPH_A_ARGS as u16, args));
+        }
+        self.request(c::NETGRAPH_CMD_MSG, attrs)
+    }
+
+    /// Sends one frame out of `hook` of this socket's node.
+    pub fn send_data(&mut self, hook: &str, data: &[u8]) -> Result<()> {
+        self.request(
+            c::NETGRAPH_CMD_DATA,
+            vec![
+                s(a::NETGRAPH_A_HOOK, hook),
+                Attr::Bytes(a::NETGRAPH_A_DATA as u16, data.to_vec()),
+            ],
+        )
+        .map(drop)
+    }
+
+    /// Joins the events multicast group.
+    pub fn subscribe_events(&mut self) -> Result<()> {
+        let g = self
+            .events_group
+            .ok_or_else(|| Error::Decode("family has no events group".into()))?;
+        self.sock.add_membership(g)?;
+        Ok(())
+    }
+
+    /// Waits for the next unsolicited message (data or event).
+    pub fn next_async(&mut self) -> Result<Async> {
+        loop {
+            if let Some(m) = self.pending.pop_front() {
+                if let Some(a) = to_async(&m)? {
+                    return Ok(a);
+                }
+                continue;
+            }
+            for (_, m, _) in self.recv_batch()? {
+                if let Some(m) = m {
+                    self.pending.push_back(m);
+                }
+            }
+        }
+    }
+
+    /// The raw socket, for poll().
+    pub fn socket(&self) -> &Socket {
+        &self.sock
+    }
+
+    /// Whether unsolicited messages are already buffered.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+fn to_async(m: &NgMsg) -> Result<Option<Async>> {
+    let at = m.parsed()?;
+    if m.cmd as u32 == c::NETGRAPH_CMD_DATA {
+        return Ok(Some(Async::Data {
+            hook: at.string(a::NETGRAPH_A_HOOK).unwrap_or_default(),
+            data: at.bytes(a::NETGRAPH_A_DATA).unwrap_or_default().to_vec(),
+        }));
+    }
+    if (c::NETGRAPH_CMD_EVT_NEWNODE..=c::NETGRAPH_CMD_EVT_RENAME).contains(&(m.cmd as u32)) {
+        let node = NodeInfo::from_nest(&at, a::NETGRAPH_A_NODE)?;
+        let link = match at.nested(a::NETGRAPH_A_LINK)? {
+            Some(l) => Some(LinkInfo::from_attrs(&l)?),
+            None => None,
+        };
+        return Ok(Some(Async::Event {
+            cmd: m.cmd,
+            node,
+            link,
+        }));
+    }
+    Ok(None)
+}
+
+fn s(kind: u32, v: &str) -> Attr {
+    Attr::Str(kind as u16, v.to_string())
+}
+
+fn libc_enoent() -> i32 {
+    2
+}
+
+/// Extended-ACK text in an NLMSG_ERROR payload (capped: header only).
+fn ext_ack_msg(payload: &[u8]) -> Option<String> {
+    // With NETLINK_CAP_ACK the payload is the request's 16-byte header,
+    // followed by the NLMSGERR_ATTR_* attributes.
+    ext_ack_msg_done(payload.get(16..)?)
+}
+
+fn ext_ack_msg_done(tlvs: &[u8]) -> Option<String> {
+    for nla in NlasIterator::new(tlvs) {
+        let nla: NlaBuffer<&[u8]> = nla.ok()?;
+        if nla.kind() == NLMSGERR_ATTR_MSG {
+            let v = nla.value();
+            let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+            return Some(String::from_utf8_lossy(&v[..end]).into_owned());
+        }
+    }
+    None
+}
+
+impl fmt::Display for NodeInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}) [{:x}]",
+            self.name.as_deref().unwrap_or("<unnamed>"),
+            self.type_name,
+            self.id
+        )
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_default_nla(_: DefaultNla) {}

@@ -1,0 +1,514 @@
+//! ngctl's command table (FreeBSD names, aliases, usage and help texts) and
+//! the command implementations.
+
+use crate::output;
+use netgraph::{Async, Client, Error};
+use std::io::Write;
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum CmdError {
+    /// Wrong arguments (inside a command, before its usage is known).
+    Usage,
+    /// Wrong arguments: print `usage: <usage>`, exit 64.
+    BadUsage(&'static str),
+    /// The operation failed: the message is printed after "ngctl: ", exit 71.
+    Failed(String),
+    /// `quit`.
+    Quit,
+}
+
+pub type CmdResult = Result<(), CmdError>;
+
+/// Formats a kernel error the way FreeBSD ngctl does (`send msg: ...`),
+/// with the kernel's extended-ACK text appended.
+pub fn send_err(what: &str, e: Error) -> CmdError {
+    match e.ext_ack() {
+        Some(m) => CmdError::Failed(format!("{what}: {} ({m})", e.strerror())),
+        None => CmdError::Failed(format!("{what}: {}", e.strerror())),
+    }
+}
+
+pub struct Cmd {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub usage: &'static str,
+    pub summary: &'static str,
+    pub help: &'static str,
+    pub run: fn(&mut Ctx, &[String]) -> CmdResult,
+}
+
+/// The state commands run with.
+pub struct Ctx {
+    pub client: Client,
+    pub json: bool,
+    /// Nesting depth of `read` (guards against a file reading itself).
+    pub depth: usize,
+}
+
+/// FreeBSD's help order.
+pub static COMMANDS: &[Cmd] = &[
+    Cmd {
+        name: "config",
+        aliases: &[],
+        usage: "config <path> [arguments]",
+        summary: "get or set configuration of node at <path>",
+        help: "Get or set configuration of node at <path>. None of the node types of this implementation has a text configuration.",
+        run: cmd_config,
+    },
+    Cmd {
+        name: "connect",
+        aliases: &["join"],
+        usage: "connect [path] <relpath> <hook> <peerhook>",
+        summary: "Connects hook <peerhook> of the node at <relpath> to <hook>",
+        help: "The connect command creates a link between the two nodes at \"path\" and \"relpath\" using hooks \"hook\" and \"peerhook\", respectively. The \"relpath\", if not absolute, is specified relative to the node at \"path\". If \"path\" is omitted then the local node is assumed.",
+        run: cmd_connect,
+    },
+    Cmd {
+        name: "debug",
+        aliases: &[],
+        usage: "debug [level]",
+        summary: "Get/set debugging verbosity level",
+        help: "Without any argument, this command displays the current debugging verbosity level. If the argument is ``+'' or ``-'' the debug level is incremented or decremented; otherwise it must be an absolute numerical level.",
+        run: cmd_debug,
+    },
+    Cmd {
+        name: "help",
+        aliases: &["?"],
+        usage: "help [command]",
+        summary: "Show command summary or get more help on a specific command",
+        help: "Show command summary or get more help on a specific command.",
+        run: cmd_help,
+    },
+    Cmd {
+        name: "list",
+        aliases: &["ls"],
+        usage: "list [-ln]",
+        summary: "Show information about all nodes",
+        help: "The list command shows information about every node that currently exists in the netgraph system. The optional -n argument limits this list to only those nodes with a global name assignment. The optional -l argument provides verbose output that includes hook information as well.",
+        run: cmd_list,
+    },
+    Cmd {
+        name: "mkpeer",
+        aliases: &[],
+        usage: "mkpeer [path] <type> <hook> <peerhook>",
+        summary: "Create and connect a new node to the node at \"path\"",
+        help: "The mkpeer command atomically creates a new node of type \"type\" and connects it to the node at \"path\". The hooks used for the connection are \"hook\" on the original node and \"peerhook\" on the new node. If \"path\" is omitted then \".\" is assumed.",
+        run: cmd_mkpeer,
+    },
+    Cmd {
+        name: "msg",
+        aliases: &["cmd"],
+        usage: "msg path command [args ... ]",
+        summary: "Send a netgraph control message to the node at \"path\"",
+        help: "The msg command constructs a netgraph control message from the command name and ASCII arguments (if any) and sends that message to the node.",
+        run: cmd_msg,
+    },
+    Cmd {
+        name: "name",
+        aliases: &[],
+        usage: "name <path> <name>",
+        summary: "Assign name <name> to the node at <path>",
+        help: "The name command assigns a name to a node. The name may not contain the characters \".\" or \":\" and may be at most 31 bytes long.",
+        run: cmd_name,
+    },
+    Cmd {
+        name: "read",
+        aliases: &["source", "."],
+        usage: "read <filename>",
+        summary: "Read and execute commands from a file",
+        help: "Read and execute commands from a file. Lines starting with # are comments; the first failing command stops the file.",
+        run: cmd_read,
+    },
+    Cmd {
+        name: "rmhook",
+        aliases: &["disconnect"],
+        usage: "rmhook [path] <hook>",
+        summary: "Disconnect hook \"hook\" of the node at \"path\"",
+        help: "The rmhook command forces the node at \"path\" to break the link formed by its hook \"hook\", if connected. If \"path\" is omitted then \".\" is assumed.",
+        run: cmd_rmhook,
+    },
+    Cmd {
+        name: "show",
+        aliases: &["inquire", "info"],
+        usage: "show [-n] <path>",
+        summary: "Show information about the node at <path>",
+        help: "The show command displays information about the node at <path>, including its hooks. The -n flag suppresses the hook list.",
+        run: cmd_show,
+    },
+    Cmd {
+        name: "shutdown",
+        aliases: &["kill", "rmnode"],
+        usage: "shutdown <path>",
+        summary: "Shutdown the node at <path>",
+        help: "The shutdown command causes the node at <path> to be shut down and removed; its hooks are disconnected first.",
+        run: cmd_shutdown,
+    },
+    Cmd {
+        name: "status",
+        aliases: &[],
+        usage: "status <path>",
+        summary: "Get human readable status information from the node at <path>",
+        help: "Get human readable status information from the node at <path>. None of the node types of this implementation has text status.",
+        run: cmd_status,
+    },
+    Cmd {
+        name: "types",
+        aliases: &[],
+        usage: "types",
+        summary: "Show information about all installed node types",
+        help: "The types command shows information about every node type that is currently installed and the number of living nodes of each type in this namespace.",
+        run: cmd_types,
+    },
+    Cmd {
+        name: "write",
+        aliases: &["w"],
+        usage: "write hook < -f file | byte ... >",
+        summary: "Send a data packet down the hook named by \"hook\".",
+        help: "The data may be contained in a file, or may be described directly on the command line by supplying a sequence of bytes.",
+        run: cmd_write,
+    },
+    Cmd {
+        name: "quit",
+        aliases: &["exit"],
+        usage: "quit",
+        summary: "Exit program",
+        help: "Exit program.",
+        run: |_, _| Err(CmdError::Quit),
+    },
+];
+
+/// Finds a command by unique case-insensitive prefix of a name or alias.
+pub fn lookup(word: &str) -> Result<&'static Cmd, String> {
+    let w = word.to_ascii_lowercase();
+    let mut found: Option<&'static Cmd> = None;
+    for cmd in COMMANDS {
+        let names = std::iter::once(cmd.name).chain(cmd.aliases.iter().copied());
+        for n in names {
+            if n == w {
+                return Ok(cmd);
+            }
+            if n.starts_with(&w) {
+                if found.is_some_and(|f| !std::ptr::eq(f, cmd)) {
+                    return Err(format!("\"{word}\": ambiguous command"));
+                }
+                found = Some(cmd);
+            }
+        }
+    }
+    found.ok_or_else(|| format!("\"{word}\": unknown command"))
+}
+
+/// Runs one command line (already split into words).
+pub fn run_words(ctx: &mut Ctx, words: &[String]) -> CmdResult {
+    let Some(first) = words.first() else {
+        return Ok(());
+    };
+    let cmd = lookup(first).map_err(CmdError::Failed)?;
+    match (cmd.run)(ctx, &words[1..]) {
+        Err(CmdError::Usage) => Err(CmdError::BadUsage(cmd.usage)),
+        r => r,
+    }
+}
+
+/// Splits a line on white space, as FreeBSD ngctl does (no quoting).
+pub fn split_line(line: &str) -> Vec<String> {
+    line.split([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn cmd_config(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let Some(path) = args.first() else {
+        return Err(CmdError::Usage);
+    };
+    println!("No config available for \"{path}\"");
+    Ok(())
+}
+
+fn cmd_status(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [path] = args else {
+        return Err(CmdError::Usage);
+    };
+    println!("No status available for \"{path}\"");
+    Ok(())
+}
+
+fn cmd_debug(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    match args {
+        [] => {
+            println!("Current debug level is {}", crate::debug_level());
+            Ok(())
+        }
+        [a] if a == "+" => {
+            crate::set_debug_level(crate::debug_level() + 1);
+            Ok(())
+        }
+        [a] if a == "-" => {
+            crate::set_debug_level(crate::debug_level().saturating_sub(1));
+            Ok(())
+        }
+        [a] => match a.parse::<u32>() {
+            Ok(n) => {
+                crate::set_debug_level(n);
+                Ok(())
+            }
+            Err(_) => Err(CmdError::Usage),
+        },
+        _ => Err(CmdError::Usage),
+    }
+}
+
+fn cmd_help(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    match args {
+        [] => {
+            print!("{}", output::help_summary());
+            Ok(())
+        }
+        [w] => {
+            let cmd = lookup(w).map_err(CmdError::Failed)?;
+            print!("{}", output::help_command(cmd));
+            Ok(())
+        }
+        _ => Err(CmdError::Usage),
+    }
+}
+
+fn cmd_list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let mut long = false;
+    let mut named = false;
+    for a in args {
+        let Some(flags) = a.strip_prefix('-') else {
+            return Err(CmdError::Usage);
+        };
+        if flags.is_empty() {
+            return Err(CmdError::Usage);
+        }
+        for f in flags.chars() {
+            match f {
+                'l' => long = true,
+                'n' => named = true,
+                _ => return Err(CmdError::Usage),
+            }
+        }
+    }
+    let nodes = ctx
+        .client
+        .listnodes(named)
+        .map_err(|e| send_err("send msg", e))?;
+    if ctx.json {
+        let mut items = Vec::new();
+        for n in &nodes {
+            if long {
+                let (node, links) = ctx
+                    .client
+                    .listhooks(&format!("[{:x}]:", n.id))
+                    .map_err(|e| send_err("send msg", e))?;
+                items.push(output::json_show(&node, &links));
+            } else {
+                items.push(output::json_node(n));
+            }
+        }
+        crate::print_json(&serde_json::Value::Array(items));
+        return Ok(());
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "There are {} total {}nodes:\n",
+        nodes.len(),
+        if named { "named " } else { "" }
+    ));
+    for n in &nodes {
+        if long {
+            match ctx.client.listhooks(&format!("[{:x}]:", n.id)) {
+                Ok((node, links)) => out.push_str(&output::show(&node, &links, false)),
+                // The node went away while listing.
+                Err(_) => continue,
+            }
+            out.push('\n');
+        } else {
+            out.push_str(&output::node_line(n));
+        }
+    }
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| CmdError::Failed(e.to_string()))
+}
+
+fn cmd_show(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (no_hooks, path) = match args {
+        [p] if !p.starts_with('-') => (false, p),
+        [f, p] if f == "-n" => (true, p),
+        _ => return Err(CmdError::Usage),
+    };
+    let (node, links) = ctx
+        .client
+        .listhooks(path)
+        .map_err(|e| send_err("send msg", e))?;
+    if ctx.json {
+        crate::print_json(&output::json_show(
+            &node,
+            if no_hooks { &[] } else { &links },
+        ));
+    } else {
+        print!("{}", output::show(&node, &links, no_hooks));
+    }
+    Ok(())
+}
+
+fn cmd_mkpeer(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (path, ty, hook, peer) = match args {
+        [t, h, p] => (".", t, h, p),
+        [path, t, h, p] => (path.as_str(), t, h, p),
+        _ => return Err(CmdError::Usage),
+    };
+    ctx.client
+        .mkpeer(path, ty, hook, peer)
+        .map_err(|e| send_err("send msg", e))
+}
+
+fn cmd_connect(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (path, rel, hook, peer) = match args {
+        [r, h, p] => (".", r, h, p),
+        [path, r, h, p] => (path.as_str(), r, h, p),
+        _ => return Err(CmdError::Usage),
+    };
+    ctx.client
+        .connect(path, rel, hook, peer)
+        .map_err(|e| send_err("send msg", e))
+}
+
+fn cmd_name(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [path, name] = args else {
+        return Err(CmdError::Usage);
+    };
+    ctx.client
+        .name(path, name)
+        .map_err(|e| send_err("send msg", e))
+}
+
+fn cmd_rmhook(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (path, hook) = match args {
+        [h] => (".", h),
+        [p, h] => (p.as_str(), h),
+        _ => return Err(CmdError::Usage),
+    };
+    ctx.client
+        .rmhook(path, hook)
+        .map_err(|e| send_err("send msg", e))
+}
+
+fn cmd_shutdown(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [path] = args else {
+        return Err(CmdError::Usage);
+    };
+    ctx.client
+        .shutdown(path)
+        .map_err(|e| send_err("shutdown", e))
+}
+
+fn cmd_types(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    if !args.is_empty() {
+        return Err(CmdError::Usage);
+    }
+    let types = ctx
+        .client
+        .listtypes()
+        .map_err(|e| send_err("send msg", e))?;
+    if ctx.json {
+        crate::print_json(&output::json_types(&types));
+    } else {
+        print!("{}", output::types(&types));
+    }
+    Ok(())
+}
+
+fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [path, cmd, rest @ ..] = args else {
+        return Err(CmdError::Usage);
+    };
+    if !rest.is_empty() {
+        return Err(CmdError::Failed(
+            "msg: arguments are not supported yet for this command".into(),
+        ));
+    }
+    let replies = ctx
+        .client
+        .msg(path, cmd, None)
+        .map_err(|e| send_err("send msg", e))?;
+    for r in replies {
+        println!("Rec'd response \"{cmd}\" from \"{path}\":");
+        let _ = r;
+        println!("No arguments");
+    }
+    Ok(())
+}
+
+fn cmd_write(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [hook, rest @ ..] = args else {
+        return Err(CmdError::Usage);
+    };
+    let data = match rest {
+        [] => return Err(CmdError::Usage),
+        [f, file] if f == "-f" => {
+            let d = std::fs::read(file).map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
+            if d.is_empty() {
+                return Err(CmdError::Failed(format!("{file}: empty file")));
+            }
+            d
+        }
+        bytes => {
+            let mut d = Vec::with_capacity(bytes.len());
+            for b in bytes {
+                match parse_c_int(b) {
+                    Some(v) if (-128..=255).contains(&v) => d.push(v as u8),
+                    _ => return Err(CmdError::Failed(format!("write: invalid byte \"{b}\""))),
+                }
+            }
+            d
+        }
+    };
+    ctx.client
+        .send_data(hook, &data)
+        .map_err(|e| send_err("write", e))
+}
+
+/// An integer in C syntax (`%i`): decimal, 0x hex, 0 octal, optional sign.
+pub fn parse_c_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let v = if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()?
+    } else if body.len() > 1 && body.starts_with('0') {
+        i64::from_str_radix(&body[1..], 8).ok()?
+    } else {
+        body.parse::<i64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn cmd_read(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [file] = args else {
+        return Err(CmdError::Usage);
+    };
+    if ctx.depth > 16 {
+        return Err(CmdError::Failed("read: files nested too deeply".into()));
+    }
+    ctx.depth += 1;
+    let r = crate::run_file(ctx, file);
+    ctx.depth -= 1;
+    r
+}
+
+/// Prints an unsolicited message the way FreeBSD ngctl does.
+pub fn print_async(a: &Async) {
+    match a {
+        Async::Data { hook, data } => {
+            print!("{}", output::data_packet(hook, data));
+        }
+        Async::Event { .. } => {}
+    }
+}

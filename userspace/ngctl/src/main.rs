@@ -1,0 +1,249 @@
+//! ngctl: FreeBSD's netgraph control utility for netgraph for Linux.
+//!
+//! Commands, aliases, output formats and exit codes follow FreeBSD ngctl(8).
+//! Additions: `-n NETNS` (run in another network namespace: an `ip netns`
+//! name or a path), `-j`/`--json`. FreeBSD's `-n nodename` (the name of
+//! ngctl's own node) is `-N nodename` here.
+
+mod commands;
+mod output;
+
+use clap::Parser;
+use commands::{CmdError, CmdResult, Ctx};
+use netgraph::Client;
+use std::io::{BufRead, IsTerminal, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const EX_USAGE: u8 = 64;
+const EX_OSERR: u8 = 71;
+
+static DEBUG: AtomicU32 = AtomicU32::new(0);
+
+pub fn debug_level() -> u32 {
+    DEBUG.load(Ordering::Relaxed)
+}
+
+pub fn set_debug_level(n: u32) {
+    DEBUG.store(n, Ordering::Relaxed)
+}
+
+static PRETTY: AtomicU32 = AtomicU32::new(0);
+
+/// Prints a JSON value (compact, or indented with --pretty).
+pub fn print_json(v: &serde_json::Value) {
+    let s = if PRETTY.load(Ordering::Relaxed) != 0 {
+        serde_json::to_string_pretty(v)
+    } else {
+        serde_json::to_string(v)
+    };
+    println!("{}", s.unwrap_or_default());
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ngctl",
+    about = "netgraph control utility",
+    disable_help_subcommand = true,
+    disable_version_flag = true
+)]
+struct Args {
+    /// Increase the debugging verbosity level
+    #[arg(short = 'd', action = clap::ArgAction::Count)]
+    debug: u8,
+    /// Read commands from FILE ("-" for standard input)
+    #[arg(short = 'f', value_name = "FILE")]
+    file: Option<String>,
+    /// Run in network namespace NETNS (an `ip netns` name or a path)
+    #[arg(short = 'n', value_name = "NETNS")]
+    netns: Option<String>,
+    /// Name of ngctl's own socket node (FreeBSD's -n nodename)
+    #[arg(short = 'N', value_name = "NODENAME")]
+    nodename: Option<String>,
+    /// Print data as JSON
+    #[arg(short = 'j', long = "json")]
+    json: bool,
+    /// Indent JSON output
+    #[arg(long = "pretty")]
+    pretty: bool,
+    /// The command and its arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+fn enter_netns(ns: &str) -> Result<(), String> {
+    let path = if ns.contains('/') {
+        ns.to_string()
+    } else {
+        format!("/run/netns/{ns}")
+    };
+    let f = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
+    nix::sched::setns(f.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("setns {path}: {e}"))
+}
+
+/// Reports a command's failure; returns the exit status.
+fn report(e: &CmdError) -> u8 {
+    match e {
+        CmdError::Usage => {
+            eprintln!("ngctl: usage error");
+            EX_USAGE
+        }
+        CmdError::BadUsage(u) => {
+            eprintln!("ngctl: usage: {u}");
+            EX_USAGE
+        }
+        CmdError::Failed(m) => {
+            eprintln!("ngctl: {m}");
+            EX_OSERR
+        }
+        CmdError::Quit => 0,
+    }
+}
+
+/// Runs the commands of a file (`-` = standard input).
+pub fn run_file(ctx: &mut Ctx, file: &str) -> CmdResult {
+    let reader: Box<dyn BufRead> = if file == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
+        let t = line.trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        let words = commands::split_line(t);
+        match commands::run_words(ctx, &words) {
+            Ok(()) => {}
+            Err(CmdError::Quit) => return Err(CmdError::Quit),
+            Err(e) => {
+                report(&e);
+                eprintln!("ngctl: line {}: error in file", n + 1);
+                // Already reported: pass the status up without a message.
+                return Err(match e {
+                    CmdError::BadUsage(_) | CmdError::Usage => CmdError::Usage,
+                    _ => CmdError::Failed(String::new()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints whatever arrived at the socket node without blocking.
+fn drain_async(ctx: &mut Ctx) {
+    loop {
+        if !ctx.client.has_pending() && !readable(ctx.client.socket().as_raw_fd(), 0) {
+            return;
+        }
+        match ctx.client.next_async() {
+            Ok(a) => commands::print_async(&a),
+            Err(_) => return,
+        }
+    }
+}
+
+fn readable(fd: i32, timeout_ms: u16) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    // SAFETY: `fd` is an open descriptor owned by the caller for this call.
+    let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let mut fds = [PollFd::new(bfd, PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::from(timeout_ms)), Ok(n) if n > 0)
+}
+
+/// Interactive mode: FreeBSD's prompt, with data arriving at the socket
+/// node printed while waiting for input.
+fn interactive(ctx: &mut Ctx) -> u8 {
+    print!("{}", output::help_summary());
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        print!("+ ");
+        let _ = std::io::stdout().flush();
+        loop {
+            drain_async(ctx);
+            if readable(stdin.as_raw_fd(), 100) {
+                break;
+            }
+        }
+        line.clear();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) => {
+                println!();
+                return 0;
+            }
+            Ok(_) => {}
+            Err(_) => return EX_OSERR,
+        }
+        let words = commands::split_line(&line);
+        match commands::run_words(ctx, &words) {
+            Ok(()) => {}
+            Err(CmdError::Quit) => return 0,
+            Err(e) => {
+                report(&e);
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    set_debug_level(args.debug as u32);
+    if args.pretty {
+        PRETTY.store(1, Ordering::Relaxed);
+    }
+    if let Some(ns) = &args.netns {
+        if let Err(e) = enter_netns(ns) {
+            eprintln!("ngctl: {e}");
+            return ExitCode::from(EX_OSERR);
+        }
+    }
+    let mut client = match Client::open() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ngctl: {e}");
+            return ExitCode::from(EX_OSERR);
+        }
+    };
+    let name = args
+        .nodename
+        .clone()
+        .unwrap_or_else(|| format!("ngctl{}", std::process::id()));
+    if let Err(e) = client.create_socket_node(Some(&name)) {
+        eprintln!("ngctl: can't create node: {e}");
+        return ExitCode::from(EX_OSERR);
+    }
+    let mut ctx = Ctx {
+        client,
+        json: args.json,
+        depth: 0,
+    };
+    let status = if !args.command.is_empty() {
+        match commands::run_words(&mut ctx, &args.command) {
+            Ok(()) => 0,
+            Err(e) => report(&e),
+        }
+    } else if let Some(f) = &args.file {
+        match run_file(&mut ctx, f) {
+            Ok(()) | Err(CmdError::Quit) => 0,
+            Err(CmdError::Usage) => EX_USAGE,
+            Err(CmdError::Failed(m)) => {
+                if !m.is_empty() {
+                    eprintln!("ngctl: {m}");
+                }
+                EX_OSERR
+            }
+            Err(e) => report(&e),
+        }
+    } else if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        interactive(&mut ctx)
+    } else {
+        eprintln!("usage: ngctl [-d] [-f file] [-n netns] [-N nodename] [-j] [command ...]");
+        EX_USAGE
+    };
+    ExitCode::from(status)
+}

@@ -1,0 +1,162 @@
+//! Output formats: FreeBSD ngctl's (byte-compatible where scripts parse
+//! them) and the JSON forms.
+
+use crate::commands::{Cmd, COMMANDS};
+use netgraph::{LinkInfo, NodeInfo, TypeInfo};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+fn name_or_unnamed(n: &NodeInfo) -> &str {
+    n.name.as_deref().unwrap_or("<unnamed>")
+}
+
+/// One line of `list` (and the first line of `show`).
+pub fn node_line(n: &NodeInfo) -> String {
+    format!(
+        "  Name: {:<15} Type: {:<15} ID: {:08x}   Num hooks: {}\n",
+        name_or_unnamed(n),
+        n.type_name,
+        n.id,
+        n.hooks
+    )
+}
+
+/// `show`.
+pub fn show(n: &NodeInfo, links: &[LinkInfo], no_hooks: bool) -> String {
+    let mut s = node_line(n);
+    if !no_hooks && !links.is_empty() {
+        let row = |s: &mut String, a: &str, b: &str, c: &str, d: &str, e: &str| {
+            let _ = writeln!(s, "  {a:<15} {b:<15} {c:<12} {d:<15} {e:<15}");
+        };
+        row(
+            &mut s,
+            "Local hook",
+            "Peer name",
+            "Peer type",
+            "Peer ID",
+            "Peer hook",
+        );
+        row(
+            &mut s,
+            "----------",
+            "---------",
+            "---------",
+            "-------",
+            "---------",
+        );
+        for l in links {
+            let id = format!("{:08x}", l.peer.id);
+            row(
+                &mut s,
+                &l.ourhook,
+                name_or_unnamed(&l.peer),
+                &l.peer.type_name,
+                &id,
+                &l.peerhook,
+            );
+        }
+    }
+    s
+}
+
+/// `types`.
+pub fn types(t: &[TypeInfo]) -> String {
+    let mut s = format!("There are {} total types:\n", t.len());
+    if !t.is_empty() {
+        let _ = writeln!(s, "{:>15}   Number of living nodes", "Type name");
+        let _ = writeln!(s, "{:>15}   ----------------------", "---------");
+        for ty in t {
+            let _ = writeln!(s, "{:>15}   {:>5}", ty.name, ty.numnodes);
+        }
+    }
+    s
+}
+
+/// `help` without arguments.
+pub fn help_summary() -> String {
+    let mut s = String::from("Available commands:\n");
+    for c in COMMANDS {
+        let _ = writeln!(s, "  {:<10} {}", c.name, c.summary);
+    }
+    s
+}
+
+/// `help <command>`.
+pub fn help_command(c: &Cmd) -> String {
+    let mut s = format!("usage:    {}\n", c.usage);
+    if !c.aliases.is_empty() {
+        let _ = writeln!(s, "Aliases:  {}", c.aliases.join(", "));
+    }
+    let _ = writeln!(s, "Summary:  {}", c.summary);
+    s.push_str("Description:\n");
+    let mut line = String::new();
+    for w in c.help.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + w.len() > 63 {
+            let _ = writeln!(s, "  {line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(s, "  {line}");
+    }
+    s
+}
+
+/// A received data packet: header line and a 16-bytes-per-line hex dump.
+pub fn data_packet(hook: &str, data: &[u8]) -> String {
+    let mut s = format!("Rec'd data packet on hook \"{hook}\":\n");
+    for (i, chunk) in data.chunks(16).enumerate() {
+        let _ = write!(s, "{:04x}:  ", i * 16);
+        for j in 0..16 {
+            match chunk.get(j) {
+                Some(b) => {
+                    let _ = write!(s, "{b:02x} ");
+                }
+                None => s.push_str("   "),
+            }
+        }
+        s.push(' ');
+        for &b in chunk {
+            s.push(if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            });
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// A node as JSON: name (null when unnamed), type, id (number), hooks.
+pub fn json_node(n: &NodeInfo) -> Value {
+    json!({
+        "name": n.name,
+        "type": n.type_name,
+        "id": n.id,
+        "hooks": n.hooks,
+        "loop_drops": n.loop_drops,
+    })
+}
+
+/// `show` as JSON.
+pub fn json_show(n: &NodeInfo, links: &[LinkInfo]) -> Value {
+    let links: Vec<Value> = links
+        .iter()
+        .map(
+            |l| json!({ "ourhook": l.ourhook, "peerhook": l.peerhook, "peer": json_node(&l.peer) }),
+        )
+        .collect();
+    json!({ "node": json_node(n), "links": links })
+}
+
+/// `types` as JSON.
+pub fn json_types(t: &[TypeInfo]) -> Value {
+    t.iter()
+        .map(|ty| json!({ "name": ty.name, "numnodes": ty.numnodes }))
+        .collect()
+}
