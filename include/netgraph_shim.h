@@ -102,12 +102,21 @@ int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
 /* The graph that ng_rs_net_init() returned for this namespace. */
 void *ng_shim_net_graph(const struct net *net);
 
+/* --- scheduling --- */
+void ng_shim_cond_resched(void);
+
 /* --- RCU --- */
 void ng_shim_rcu_read_lock(void);
 void ng_shim_rcu_read_unlock(void);
 void ng_shim_local_bh_disable(void);
 void ng_shim_local_bh_enable(void);
 void *ng_shim_rcu_dereference(void *const *slot);
+/*
+ * Calls ng_rs_release(data) in process context after an RCU grace period
+ * (rcu_work on the module's workqueue, drained at unload). If memory is
+ * short, waits for the grace period and calls it at once.
+ */
+void ng_shim_defer_release(void *data);
 void ng_shim_rcu_assign_pointer(void **slot, void *value);
 
 /* --- callbacks implemented in Rust --- */
@@ -121,5 +130,7 @@ int ng_rs_doit(struct sk_buff *skb, struct genl_info *info);
 int ng_rs_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 /* A netlink socket of the generic family was released. */
 void ng_rs_sock_release(struct net *net, u32 portid);
+/* Releases what ng_shim_defer_release() was given. */
+void ng_rs_release(void *data);
 
 #endif /* NETGRAPH_SHIM_H */

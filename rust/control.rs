@@ -3,12 +3,14 @@
 //! The control plane: generic netlink commands mapped to graph operations.
 
 use crate::bindings as b;
+use crate::errno::{
+    DResult, EHOSTUNREACH, EINVAL, ELOOP, ENODEV, ENOENT, ENOTCONN, EOPNOTSUPP, EPERM,
+};
 use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
-use crate::rcu;
-use crate::skb::Skb;
 use crate::netlink::{dump_one, fail, AttrWriter, Dump, Msg, NetRef, NlError, NlResult, Request};
 use crate::pernet;
-use crate::errno::{DResult, EHOSTUNREACH, EINVAL, ELOOP, ENODEV, ENOENT, ENOTCONN, EOPNOTSUPP, EPERM};
+use crate::rcu;
+use crate::skb::Skb;
 
 /// Sends events to the multicast group of one namespace.
 struct Mcast {
@@ -33,8 +35,14 @@ fn put_node(w: &mut impl AttrWriter, t: u32, n: &NodeInfo) -> DResult {
 
 fn put_link(w: &mut impl AttrWriter, l: &LinkInfo) -> DResult {
     w.nest(b::netgraph_attr_NETGRAPH_A_LINK, |w| {
-        w.put_str(b::netgraph_link_attr_NETGRAPH_LINK_A_OURHOOK, l.ourhook.as_bytes())?;
-        w.put_str(b::netgraph_link_attr_NETGRAPH_LINK_A_PEERHOOK, l.peerhook.as_bytes())?;
+        w.put_str(
+            b::netgraph_link_attr_NETGRAPH_LINK_A_OURHOOK,
+            l.ourhook.as_bytes(),
+        )?;
+        w.put_str(
+            b::netgraph_link_attr_NETGRAPH_LINK_A_PEERHOOK,
+            l.peerhook.as_bytes(),
+        )?;
         put_node(w, b::netgraph_link_attr_NETGRAPH_LINK_A_PEER, &l.peer)
     })
 }
@@ -92,7 +100,9 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
     let cmd = r.cmd() as u32;
     match cmd {
         b::netgraph_cmd_NETGRAPH_CMD_SOCKET => {
-            let name = r.attr(b::netgraph_attr_NETGRAPH_A_NAME).map(|a| a.str_bytes());
+            let name = r
+                .attr(b::netgraph_attr_NETGRAPH_A_NAME)
+                .map(|a| a.str_bytes());
             let info = g.with(|s| {
                 let id = s.socket_node(c, name, &mut ev)?;
                 s.nodeinfo(id).ok_or(NlError::from(ENOENT))
@@ -100,9 +110,21 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             reply_node(r, &info)?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_MKPEER => {
-            let ty = req_str(r, b::netgraph_attr_NETGRAPH_A_TYPE_NAME, "missing node type")?;
-            let ours = req_str(r, b::netgraph_attr_NETGRAPH_A_OURHOOK, "missing local hook name")?;
-            let peer = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERHOOK, "missing peer hook name")?;
+            let ty = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_TYPE_NAME,
+                "missing node type",
+            )?;
+            let ours = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_OURHOOK,
+                "missing local hook name",
+            )?;
+            let peer = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_PEERHOOK,
+                "missing peer hook name",
+            )?;
             g.with(|s| {
                 let at = s.resolve_from(c, path_or_dot(r))?;
                 s.mkpeer(at, ty, ours, peer, &mut ev).map(|_| ())
@@ -110,8 +132,16 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
         }
         b::netgraph_cmd_NETGRAPH_CMD_CONNECT => {
             let pp = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERPATH, "missing peer path")?;
-            let ours = req_str(r, b::netgraph_attr_NETGRAPH_A_OURHOOK, "missing local hook name")?;
-            let peer = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERHOOK, "missing peer hook name")?;
+            let ours = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_OURHOOK,
+                "missing local hook name",
+            )?;
+            let peer = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_PEERHOOK,
+                "missing peer hook name",
+            )?;
             g.with(|s| {
                 let at = s.resolve_from(c, path_or_dot(r))?;
                 s.connect(at, pp, ours, peer, &mut ev)
@@ -148,7 +178,11 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             reply_node(r, &info)?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_MSG => {
-            let msg = req_str(r, b::netgraph_attr_NETGRAPH_A_MSG_CMD, "missing message name")?;
+            let msg = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_MSG_CMD,
+                "missing message name",
+            )?;
             let node = g.with(|s| {
                 let id = s.resolve_from(c, path_or_dot(r))?;
                 s.node(id).ok_or(NlError::from(ENOENT))
@@ -165,7 +199,10 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             };
             let h = g.with(|s| {
                 let Some(id) = s.socket_of(c) else {
-                    return fail(ENOTCONN, "this socket has no node: send NETGRAPH_CMD_SOCKET");
+                    return fail(
+                        ENOTCONN,
+                        "this socket has no node: send NETGRAPH_CMD_SOCKET",
+                    );
                 };
                 match s.hook(id, hook) {
                     Some(h) => Ok(h),
@@ -217,15 +254,17 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             let mut next = None;
             let mut err = Ok(());
             g.with(|s| {
-                s.list_from(from, named, |n| match dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &n)) {
-                    Ok(true) => true,
-                    Ok(false) => {
-                        next = Some(n.id);
-                        false
-                    }
-                    Err(e) => {
-                        err = Err(e);
-                        false
+                s.list_from(from, named, |n| {
+                    match dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &n)) {
+                        Ok(true) => true,
+                        Ok(false) => {
+                            next = Some(n.id);
+                            false
+                        }
+                        Err(e) => {
+                            err = Err(e);
+                            false
+                        }
                     }
                 })
             });
@@ -236,6 +275,7 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             }
         }
         b::netgraph_cmd_NETGRAPH_CMD_LISTHOOKS => {
+            // State: [0] = node header sent, [1] = hooks sent, [2] = done.
             let c = Caller {
                 portid: d.portid(),
                 net: g.net,
@@ -244,25 +284,22 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                 .attr(b::netgraph_attr_NETGRAPH_A_PATH)
                 .map(|a| a.str_bytes())
                 .unwrap_or(b".");
-            let first = *d.state(0) == 0;
-            let from = (*d.state(1)) as usize;
             if *d.state(2) != 0 {
                 return Ok(());
             }
-            let mut sent = 0usize;
-            let mut full = false;
-            g.with(|s| -> NlResult {
+            let header_sent = *d.state(0) != 0;
+            let from = *d.state(1) as usize;
+            let (header_now, sent, full) = g.with(|s| -> NlResult<(bool, usize, bool)> {
                 let id = s.resolve_from(c, path)?;
-                if first {
+                if !header_sent {
                     let Some(info) = s.nodeinfo(id) else {
                         return fail(ENOENT, "no such node");
                     };
                     if !dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &info))? {
-                        full = true;
-                        return Ok(());
+                        return Ok((false, 0, true));
                     }
                 }
-                let mut err = Ok(());
+                let (mut sent, mut full, mut err) = (0usize, false, Ok(()));
                 s.hooks_from(id, from, |l| match dump_one(d, |m| put_link(m, &l)) {
                     Ok(true) => {
                         sent += 1;
@@ -277,9 +314,10 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                         false
                     }
                 });
-                Ok(err?)
+                err?;
+                Ok((true, sent, full))
             })?;
-            if first && !(full && sent == 0 && *d.state(0) == 0 && d.len() == 0) {
+            if header_now {
                 *d.state(0) = 1;
             }
             *d.state(1) = (from + sent) as isize;
@@ -288,7 +326,9 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             }
         }
         b::netgraph_cmd_NETGRAPH_CMD_LISTTYPES | b::netgraph_cmd_NETGRAPH_CMD_GETTYPE => {
-            let want = d.attr(b::netgraph_attr_NETGRAPH_A_TYPE_NAME).map(|a| a.str_bytes());
+            let want = d
+                .attr(b::netgraph_attr_NETGRAPH_A_TYPE_NAME)
+                .map(|a| a.str_bytes());
             if let Some(w) = want {
                 if crate::types::find(w).is_none() {
                     return fail(ENOENT, "unknown node type");
@@ -301,7 +341,10 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                     let n = g.with(|s| s.type_count(i));
                     let ok = dump_one(d, |m| {
                         m.nest(b::netgraph_attr_NETGRAPH_A_TYPE, |m| {
-                            m.put_str(b::netgraph_type_attr_NETGRAPH_TYPE_A_NAME, t.name.as_bytes())?;
+                            m.put_str(
+                                b::netgraph_type_attr_NETGRAPH_TYPE_A_NAME,
+                                t.name.as_bytes(),
+                            )?;
                             m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_NUMNODES, n)?;
                             m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_COOKIE, t.cookie)
                         })

@@ -6,17 +6,20 @@
 //! Control operations are serialised by the graph's mutex (process context).
 //! Node types see only safe interfaces: [`NodeImpl`] callbacks.
 
+use crate::errno::{DResult, EADDRINUSE, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO};
 use crate::netlink::{fail, NetRef, NlResult};
 use crate::path::{self, Base, Name};
 use crate::rcu::{self, RcuArc, Retired, Writer};
 use crate::skb::Skb;
 use crate::vec_ext::VecExt;
 use core::sync::atomic::{AtomicU64, Ordering};
-use crate::errno::{DResult, EADDRINUSE, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::sync::{Arc, Mutex};
+
+/// Makes the per-node state of a new node.
+pub(crate) type Ctor = fn() -> DResult<Arc<dyn NodeImpl>>;
 
 /// A node type: its name, FreeBSD cookie and constructor.
 pub(crate) struct TypeInfo {
@@ -25,7 +28,7 @@ pub(crate) struct TypeInfo {
     /// FreeBSD's type cookie.
     pub(crate) cookie: u32,
     /// `None` for types that `mkpeer` cannot create (`socket`, `ether`).
-    pub(crate) ctor: Option<fn() -> DResult<Arc<dyn NodeImpl>>>,
+    pub(crate) ctor: Option<Ctor>,
 }
 
 /// What a node type decides when a hook is created.
@@ -296,7 +299,7 @@ fn type_index(ty: &'static TypeInfo) -> usize {
 }
 
 fn hook_name(s: &[u8]) -> NlResult<&[u8]> {
-    path::check_hook_name(s).map_err(|e| crate::netlink::NlError::new(EINVAL, e.0))?;
+    path::check_hook_name(s)?;
     Ok(s)
 }
 
@@ -341,8 +344,14 @@ impl GraphState {
         &mut self,
         ty: &'static TypeInfo,
         imp: Arc<dyn NodeImpl>,
+        name: Option<Name>,
         ev: &mut dyn EventSink,
     ) -> NlResult<u32> {
+        if let Some(n) = name {
+            if self.names.get(&n).is_some() {
+                return fail(EADDRINUSE, "another node has that name");
+            }
+        }
         let id = self.alloc_id()?;
         let node = Arc::new(
             Node {
@@ -355,10 +364,18 @@ impl GraphState {
         )?;
         let entry = NodeEntry {
             node,
-            name: None,
+            name,
             hooks: KVec::new(),
         };
-        self.nodes.try_create_and_insert(id, entry, GFP_KERNEL)?;
+        if let Some(n) = name {
+            self.names.try_create_and_insert(n, id, GFP_KERNEL)?;
+        }
+        if let Err(e) = self.nodes.try_create_and_insert(id, entry, GFP_KERNEL) {
+            if let Some(n) = name {
+                self.names.remove(&n);
+            }
+            return Err(e.into());
+        }
         self.counts[type_index(ty)] += 1;
         if let Some(i) = self.info(id) {
             ev.event(Event::NewNode(i));
@@ -369,7 +386,7 @@ impl GraphState {
     /// Resolves an address; `start` is the node relative paths begin at
     /// (`None`: the caller has no node). Returns the node ID.
     pub(crate) fn resolve(&self, start: Option<u32>, addr: &[u8]) -> NlResult<u32> {
-        let a = path::parse(addr).map_err(|e| crate::netlink::NlError::new(EINVAL, e.0))?;
+        let a = path::parse(addr)?;
         let mut id = match a.base {
             Base::Local => match start {
                 Some(id) => id,
@@ -419,13 +436,20 @@ impl GraphState {
         let id = match self.socket_of(c) {
             Some(id) => id,
             None => {
+                let name = match name {
+                    Some(n) => {
+                        path::check_node_name(n)?;
+                        Name::new(n)
+                    }
+                    None => None,
+                };
                 let imp = crate::types::socket::new(c.portid, c.net)?;
-                let id = self.add_node(&crate::types::socket::TYPE, imp, ev)?;
+                let id = self.add_node(&crate::types::socket::TYPE, imp, name, ev)?;
                 if let Err(e) = self.sockets.try_create_and_insert(c.portid, id, GFP_KERNEL) {
                     self.shutdown(id, ev);
                     return Err(e.into());
                 }
-                id
+                return Ok(id);
             }
         };
         if let Some(n) = name {
@@ -436,7 +460,7 @@ impl GraphState {
 
     /// Names node `id` (FreeBSD `NGM_NAME`).
     pub(crate) fn name(&mut self, id: u32, name: &[u8], ev: &mut dyn EventSink) -> NlResult {
-        path::check_node_name(name).map_err(|e| crate::netlink::NlError::new(EINVAL, e.0))?;
+        path::check_node_name(name)?;
         let Some(new) = Name::new(name) else {
             return fail(EINVAL, "node name is longer than 31 bytes");
         };
@@ -560,7 +584,10 @@ impl GraphState {
         for (n, h) in [(a, ha.name), (b, hb.name)] {
             if let (Some(ni), Some(li)) = (
                 self.info(n),
-                self.nodes.get(&n).and_then(|e| e.hook(h.as_bytes())).and_then(|he| self.link_info(n, he)),
+                self.nodes
+                    .get(&n)
+                    .and_then(|e| e.hook(h.as_bytes()))
+                    .and_then(|he| self.link_info(n, he)),
             ) {
                 ev.event(Event::NewHook(ni, li));
             }
@@ -593,7 +620,7 @@ impl GraphState {
             None => return fail(ENOENT, "no such node"),
         }
         let imp = ctor()?;
-        let id = self.add_node(t, imp, ev)?;
+        let id = self.add_node(t, imp, None, ev)?;
         if let Err(e) = self.add_edge(at, ourhook, id, peerhook, ev) {
             self.destroy(id, ev);
             return Err(e);
@@ -641,7 +668,10 @@ impl GraphState {
         for (n, h) in [(id, hook), (peer, peer_hook.as_bytes())] {
             if let (Some(ni), Some(li)) = (
                 self.info(n),
-                self.nodes.get(&n).and_then(|e| e.hook(h)).and_then(|he| self.link_info(n, he)),
+                self.nodes
+                    .get(&n)
+                    .and_then(|e| e.hook(h))
+                    .and_then(|he| self.link_info(n, he)),
             ) {
                 ev.event(Event::DelHook(ni, li));
             }
@@ -697,15 +727,16 @@ impl GraphState {
     /// Removes every hook of `id`, then the node itself. Peers that decide
     /// to go are appended to `pending` instead of recursing.
     fn destroy_into(&mut self, id: u32, pending: &mut KVec<u32>, ev: &mut dyn EventSink) {
-        loop {
-            let Some(hook) = self.nodes.get(&id).and_then(|e| e.hooks.last().map(|h| h.name)) else {
-                break;
-            };
-            if self.remove_edge(id, hook.as_bytes(), pending, ev).is_err() {
-                // Out of memory for the pending list: the peer keeps living
-                // without this hook; it is not leaked, only not shut down.
-                continue;
-            }
+        let last_hook = |s: &Self| {
+            s.nodes
+                .get(&id)
+                .and_then(|e| e.hooks.last().map(|h| h.name))
+        };
+        while let Some(hook) = last_hook(self) {
+            // The edge is gone even on error: only noting the peer for
+            // shutdown failed (out of memory), so the peer lives on without
+            // this hook; nothing leaks.
+            let _ = self.remove_edge(id, hook.as_bytes(), pending, ev);
         }
         let Some(info) = self.info(id) else {
             return;
@@ -741,12 +772,18 @@ impl GraphState {
                 break;
             };
             self.destroy(id, &mut ev);
+            rcu::cond_resched();
         }
     }
 
     /// Calls `f` for each node with ID >= `from` (named ones only if asked)
     /// until it returns `false`. Dumps resume by ID.
-    pub(crate) fn list_from(&mut self, from: u32, named_only: bool, mut f: impl FnMut(NodeInfo) -> bool) {
+    pub(crate) fn list_from(
+        &mut self,
+        from: u32,
+        named_only: bool,
+        mut f: impl FnMut(NodeInfo) -> bool,
+    ) {
         let mut cur = self.nodes.cursor_lower_bound(&from);
         while let Some(c) = cur {
             let (&id, e) = c.current();

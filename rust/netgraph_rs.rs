@@ -18,9 +18,9 @@ mod netlink;
 // Shared with the host tests (tests/host), where its items are public API.
 #[allow(dead_code, unreachable_pub)]
 mod path;
+mod pernet;
 mod rcu;
 mod skb;
-mod pernet;
 mod types;
 mod vec_ext;
 

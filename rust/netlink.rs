@@ -8,9 +8,9 @@
 //! termination for strings).
 
 use crate::bindings;
+use crate::errno::{check, DResult, Errno, EMSGSIZE, ENOMEM};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use crate::errno::{check, DResult, Errno, EMSGSIZE, ENOMEM};
 use kernel::alloc::AllocError;
 
 /// An error with the text for the extended ACK.
@@ -38,6 +38,15 @@ impl From<kernel::error::Error> for NlError {
         Self {
             err: err.into(),
             msg: "",
+        }
+    }
+}
+
+impl From<crate::path::Invalid> for NlError {
+    fn from(e: crate::path::Invalid) -> Self {
+        Self {
+            err: crate::errno::EINVAL,
+            msg: e.0,
         }
     }
 }
@@ -358,7 +367,10 @@ impl<'a> Dump<'a> {
     /// # Safety
     ///
     /// The arguments of a `dumpit` callback, valid for `'a`.
-    pub(crate) unsafe fn new(skb: *mut bindings::sk_buff, cb: *mut bindings::netlink_callback) -> Self {
+    pub(crate) unsafe fn new(
+        skb: *mut bindings::sk_buff,
+        cb: *mut bindings::netlink_callback,
+    ) -> Self {
         Self {
             skb,
             cb,
@@ -403,7 +415,12 @@ impl<'a> Dump<'a> {
     /// Starts one message of the dump.
     pub(crate) fn start(&self) -> Option<DumpMsg<'_, 'a>> {
         // SAFETY: `cb` and `skb` are valid.
-        let (portid, seq) = unsafe { (bindings::ng_shim_cb_portid(self.cb), bindings::ng_shim_cb_seq(self.cb)) };
+        let (portid, seq) = unsafe {
+            (
+                bindings::ng_shim_cb_portid(self.cb),
+                bindings::ng_shim_cb_seq(self.cb),
+            )
+        };
         let cmd = self.cmd();
         // SAFETY: `skb` is the dump skb we are filling.
         let hdr = unsafe {
@@ -446,7 +463,10 @@ impl Drop for DumpMsg<'_, '_> {
 }
 
 /// Fills one dump message with `f`; `Ok(false)` when the skb is full.
-pub(crate) fn dump_one(d: &Dump<'_>, f: impl FnOnce(&mut DumpMsg<'_, '_>) -> DResult) -> DResult<bool> {
+pub(crate) fn dump_one(
+    d: &Dump<'_>,
+    f: impl FnOnce(&mut DumpMsg<'_, '_>) -> DResult,
+) -> DResult<bool> {
     let Some(mut m) = d.start() else {
         return Ok(false);
     };

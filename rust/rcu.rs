@@ -123,7 +123,9 @@ impl<T: 'static> RcuArc<T> {
     /// still see until a grace period has passed: put it in a [`Retired`].
     #[must_use]
     pub(crate) fn replace(&self, new: Option<Arc<T>>, _w: &mut Writer) -> Option<Arc<T>> {
-        let newp = new.map_or(core::ptr::null_mut(), |a| Arc::into_raw(a).cast_mut().cast());
+        let newp = new.map_or(core::ptr::null_mut(), |a| {
+            Arc::into_raw(a).cast_mut().cast()
+        });
         // SAFETY: writers are serialised by `_w`; readers only load.
         let old = unsafe { *self.ptr.get() };
         // SAFETY: `ptr` is a valid slot; the store is a release.
@@ -150,20 +152,29 @@ impl<T: 'static> Drop for RcuArc<T> {
     }
 }
 
-/// Objects unpublished by a writer. Dropping the list waits for one grace
-/// period (if it holds anything), then releases them all.
-pub(crate) struct Retired<T> {
+/// Objects unpublished by a writer, released (dropped) in process context
+/// once a grace period has passed, without making the writer wait.
+///
+/// # Invariants
+///
+/// `items` is empty or its contents are no longer reachable by new readers.
+pub(crate) struct Retired<T: Send + 'static> {
     items: KVec<T>,
 }
 
-impl<T> Retired<T> {
+impl<T: Send + 'static> Retired<T> {
     pub(crate) fn new() -> Self {
         Self { items: KVec::new() }
     }
 
-    /// Keeps `v` until the list is dropped. If memory is short, waits for a
-    /// grace period now and releases `v` at once.
+    /// Keeps `v` until a grace period after the list is dropped. If memory
+    /// is short, waits for a grace period now and releases `v` at once.
     pub(crate) fn push(&mut self, v: T) {
+        // Hand off in batches, so that a big teardown never needs one huge
+        // allocation.
+        if self.items.len() >= BATCH {
+            self.flush();
+        }
         // `KVec::push` drops its argument when it cannot grow: reserve
         // first, so that `v` is never released before a grace period.
         if self.items.reserve(1, GFP_KERNEL).is_err() {
@@ -176,16 +187,82 @@ impl<T> Retired<T> {
     }
 }
 
-impl<T> Drop for Retired<T> {
+/// What the shim hands back to [`ng_rs_release`]: a boxed drop function
+/// and its data.
+struct Deferred {
+    release: fn(*mut core::ffi::c_void),
+    data: *mut core::ffi::c_void,
+}
+
+fn release_vec<T>(data: *mut core::ffi::c_void) {
+    // SAFETY: `data` came from `KBox::into_raw` of a `KBox<KVec<T>>` in
+    // `Retired::flush`, with the same `T` (this function was chosen there).
+    drop(unsafe { KBox::from_raw(data.cast::<KVec<T>>()) });
+}
+
+/// Most objects handed off for release at once.
+const BATCH: usize = 2048;
+
+impl<T: Send + 'static> Drop for Retired<T> {
     fn drop(&mut self) {
-        if !self.items.is_empty() {
-            synchronize();
-        }
+        self.flush();
     }
 }
+
+impl<T: Send + 'static> Retired<T> {
+    /// Hands the objects collected so far off for release after a grace
+    /// period.
+    fn flush(&mut self) {
+        if self.items.is_empty() {
+            return;
+        }
+        // Allocate both boxes before moving the items, so that a failure
+        // never frees them early (`KBox::new` drops its argument on failure).
+        let (Ok(slot), Ok(dslot)) = (
+            KBox::<KVec<T>>::new_uninit(GFP_KERNEL),
+            KBox::<Deferred>::new_uninit(GFP_KERNEL),
+        ) else {
+            // Out of memory: wait for the grace period here instead.
+            synchronize();
+            self.items = KVec::new();
+            return;
+        };
+        let items = core::mem::take(&mut self.items);
+        let boxed = KBox::write(slot, items);
+        let d = KBox::write(
+            dslot,
+            Deferred {
+                release: release_vec::<T>,
+                data: KBox::into_raw(boxed).cast(),
+            },
+        );
+        // SAFETY: the shim calls `ng_rs_release` with this pointer exactly
+        // once, in process context, after a grace period.
+        unsafe { bindings::ng_shim_defer_release(KBox::into_raw(d).cast()) };
+    }
+}
+
+/// Runs a deferred release (called by the shim after a grace period).
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_release(data: *mut core::ffi::c_void) {
+    // SAFETY: `data` is the `KBox<Deferred>` given to the shim in
+    // `Retired::flush`; the shim passes it back once.
+    let d = unsafe { KBox::from_raw(data.cast::<Deferred>()) };
+    (d.release)(d.data);
+}
+
+const _: [unsafe extern "C" fn(*mut core::ffi::c_void); 2] =
+    [bindings::ng_rs_release, ng_rs_release];
 
 /// Waits for every pre-existing RCU reader to finish (may sleep).
 pub(crate) fn synchronize() {
     // SAFETY: called from process context by writers, never under a guard.
     unsafe { bindings::synchronize_rcu() };
+}
+
+/// Lets the scheduler run something else during a long loop in process
+/// context (a big teardown).
+pub(crate) fn cond_resched() {
+    // SAFETY: process context, no RCU read lock held (writers only).
+    unsafe { bindings::ng_shim_cond_resched() };
 }

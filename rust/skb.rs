@@ -4,8 +4,8 @@
 //! exactly once.
 
 use crate::bindings;
-use core::ptr::NonNull;
 use crate::errno::{DResult, EMSGSIZE, ENOMEM};
+use core::ptr::NonNull;
 
 /// An `sk_buff` we own.
 ///

@@ -13,6 +13,7 @@ PINNED=(
 	linux-source-6.12=6.12.117-1~deb12u1
 	rustc-web=1.96.0+dfsg1-1~deb12u2
 	rust-web-src=1.96.0+dfsg1-1~deb12u2
+	rust-web-clippy=1.96.0+dfsg1-1~deb12u2
 	clang-16=1:16.0.6-15~deb12u1
 	lld-16=1:16.0.6-15~deb12u1
 	llvm-16=1:16.0.6-15~deb12u1

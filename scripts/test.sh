@@ -15,8 +15,11 @@ echo "$host_out"
 read -r hp hf < <(echo "$host_out" | sed -n 's/^host: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1)
 add "${hp:-0}" "${hf:-1}"
 
-echo "== build (kernel from cache, module, ngctl)"
+echo "== build (kernel from cache, module, ngctl) and module lints"
 if make -s module ngctl; then
+	lint_out=$(scripts/lint-module.sh 2>&1)
+	echo "$lint_out"
+	add "$(echo "$lint_out" | grep -c '\.\.\. ok$')" "$(echo "$lint_out" | grep -c '\.\.\. FAILED$')"
 	echo "== VM scenarios"
 	logdir=$(mktemp -d /tmp/ng-test.XXXXXX)
 	NG_VM_NOBUILD=1 NG_VM_LOGDIR=$logdir tests/vm/run tests/vm/scenarios "$@"

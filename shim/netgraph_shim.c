@@ -7,6 +7,7 @@
 #include "netgraph_shim.h"
 
 static unsigned int ng_net_id __read_mostly;
+static struct workqueue_struct *ng_wq;
 
 /* --- attribute policies, one per command, from the uapi header --- */
 
@@ -177,9 +178,12 @@ int ng_shim_register(void)
 {
 	int err;
 
+	ng_wq = alloc_workqueue("netgraph", WQ_UNBOUND, 0);
+	if (!ng_wq)
+		return -ENOMEM;
 	err = register_pernet_device(&ng_net_ops);
 	if (err)
-		return err;
+		goto err_wq;
 	err = netlink_register_notifier(&ng_netlink_notifier);
 	if (err)
 		goto err_pernet;
@@ -192,6 +196,9 @@ err_notifier:
 	netlink_unregister_notifier(&ng_netlink_notifier);
 err_pernet:
 	unregister_pernet_device(&ng_net_ops);
+err_wq:
+	rcu_barrier();
+	destroy_workqueue(ng_wq);
 	return err;
 }
 
@@ -201,6 +208,37 @@ void ng_shim_unregister(void)
 	genl_unregister_family(&ng_family);
 	netlink_unregister_notifier(&ng_netlink_notifier);
 	unregister_pernet_device(&ng_net_ops);
+	/* Deferred releases: queued after their grace period, then run. */
+	rcu_barrier();
+	destroy_workqueue(ng_wq);
+}
+
+struct ng_deferred {
+	struct rcu_work rwork;
+	void *data;
+};
+
+static void ng_deferred_fn(struct work_struct *work)
+{
+	struct ng_deferred *d = container_of(to_rcu_work(work),
+					     struct ng_deferred, rwork);
+
+	ng_rs_release(d->data);
+	kfree(d);
+}
+
+void ng_shim_defer_release(void *data)
+{
+	struct ng_deferred *d = kmalloc(sizeof(*d), GFP_KERNEL);
+
+	if (!d) {
+		synchronize_rcu();
+		ng_rs_release(data);
+		return;
+	}
+	d->data = data;
+	INIT_RCU_WORK(&d->rwork, ng_deferred_fn);
+	queue_rcu_work(ng_wq, &d->rwork);
 }
 
 /* --- netlink message helpers --- */
@@ -449,6 +487,13 @@ int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
 	if (!nla)
 		return -EMSGSIZE;
 	return skb_copy_bits(skb, 0, nla_data(nla), skb->len);
+}
+
+/* --- scheduling --- */
+
+void ng_shim_cond_resched(void)
+{
+	cond_resched();
 }
 
 /* --- RCU --- */

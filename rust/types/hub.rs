@@ -3,11 +3,11 @@
 //! `hub`: a frame received on one hook goes out of every other hook.
 //! Any hook name; shuts down with its last hook unless persistent.
 
-use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
-use crate::skb::Skb;
-use crate::netlink::{fail, NlResult};
-use core::sync::atomic::{AtomicBool, Ordering};
 use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS};
+use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
+use crate::netlink::{fail, NlResult};
+use crate::skb::Skb;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 

@@ -5,10 +5,10 @@
 //! Accepts any hook name and stays when its last hook goes.
 
 use crate::bindings as b;
+use crate::errno::DResult;
 use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
 use crate::netlink::{AttrWriter, Msg, NetRef};
 use crate::skb::Skb;
-use crate::errno::DResult;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 

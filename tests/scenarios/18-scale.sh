@@ -26,10 +26,14 @@ awk 'BEGIN {
 	print "mkpeer . hub tmp a";
 	for (i = 2; i < 100001; i++) printf "mkpeer [%x]: hub b a\n", i;
 }' > /tmp/chain
+t0=$(date +%s)
 ngctl -n big -f /tmp/chain
-n=$(ngctl -n big list | head -1)
+echo "# 100 000 mkpeer through one ngctl -f: $(($(date +%s) - t0)) s"
+n=$(ngctl -n big list | sed -n 1p)
 # 100 000 hubs and the listing ngctl's own node.
 expect_eq "$n" "There are 100001 total nodes:" "listing 100 000 hubs"
+t0=$(date +%s.%N)
 expect_eq "$(ngctl -n big list | wc -l)" 100002 "lines listed"
+echo "# listing 100 001 nodes: $(echo "$(date +%s.%N) - $t0" | bc) s"
 expect_eq "$(ngctl -n big -j list | jq '[.[] | select(.type == "hub")] | length')" 100000 "JSON listing"
 ip netns del big

@@ -97,6 +97,14 @@ pub static COMMANDS: &[Cmd] = &[
         run: cmd_mkpeer,
     },
     Cmd {
+        name: "monitor",
+        aliases: &[],
+        usage: "monitor [count]",
+        summary: "Print topology events as they happen",
+        help: "Prints node and hook creation and removal and node renames in this namespace as they happen (like ip monitor), until interrupted or, with a count, after that many events. With -j each event is a JSON object on its own line. Not in FreeBSD.",
+        run: cmd_monitor,
+    },
+    Cmd {
         name: "msg",
         aliases: &["cmd"],
         usage: "msg path command [args ... ]",
@@ -511,4 +519,36 @@ pub fn print_async(a: &Async) {
         }
         Async::Event { .. } => {}
     }
+}
+
+fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let limit = match args {
+        [] => None,
+        [n] => Some(n.parse::<u64>().map_err(|_| CmdError::Usage)?),
+        _ => return Err(CmdError::Usage),
+    };
+    ctx.client
+        .subscribe_events()
+        .map_err(|e| send_err("monitor", e))?;
+    let mut seen = 0u64;
+    while limit.is_none_or(|l| seen < l) {
+        match ctx
+            .client
+            .next_async()
+            .map_err(|e| send_err("monitor", e))?
+        {
+            Async::Event { cmd, node, link } => {
+                seen += 1;
+                let name = output::event_name(cmd);
+                if ctx.json {
+                    crate::print_json(&output::json_event(name, &node, link.as_ref()));
+                } else {
+                    print!("{}", output::event_line(name, &node, link.as_ref()));
+                }
+                let _ = std::io::stdout().flush();
+            }
+            other => print_async(&other),
+        }
+    }
+    Ok(())
 }

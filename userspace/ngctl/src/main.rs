@@ -191,6 +191,16 @@ fn interactive(ctx: &mut Ctx) -> u8 {
 }
 
 fn main() -> ExitCode {
+    // Like a C program: a closed pipe (`ngctl list | head`) ends ngctl
+    // quietly instead of failing a write.
+    // SAFETY: setting a signal disposition to the default before any other
+    // thread exists.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     let args = Args::parse();
     set_debug_level(args.debug as u32);
     if args.pretty {

@@ -2,6 +2,7 @@
 //! them) and the JSON forms.
 
 use crate::commands::{Cmd, COMMANDS};
+use netgraph::sys::netgraph_cmd as c;
 use netgraph::{LinkInfo, NodeInfo, TypeInfo};
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -159,4 +160,43 @@ pub fn json_types(t: &[TypeInfo]) -> Value {
     t.iter()
         .map(|ty| json!({ "name": ty.name, "numnodes": ty.numnodes }))
         .collect()
+}
+
+/// The name of an event command.
+pub fn event_name(cmd: u8) -> &'static str {
+    match cmd as u32 {
+        c::NETGRAPH_CMD_EVT_NEWNODE => "newnode",
+        c::NETGRAPH_CMD_EVT_DELNODE => "delnode",
+        c::NETGRAPH_CMD_EVT_RENAME => "rename",
+        c::NETGRAPH_CMD_EVT_NEWHOOK => "newhook",
+        c::NETGRAPH_CMD_EVT_DELHOOK => "delhook",
+        _ => "unknown",
+    }
+}
+
+/// One event as a line: `newnode [3]: hub <unnamed>`, or for hooks
+/// `newhook [3]:link0 [5]:up` (our end, then the peer's).
+pub fn event_line(name: &str, n: &NodeInfo, l: Option<&LinkInfo>) -> String {
+    match l {
+        Some(l) => format!(
+            "{name} [{:x}]:{} [{:x}]:{}\n",
+            n.id, l.ourhook, l.peer.id, l.peerhook
+        ),
+        None => format!(
+            "{name} [{:x}]: {} {}\n",
+            n.id,
+            n.type_name,
+            name_or_unnamed(n)
+        ),
+    }
+}
+
+/// One event as JSON.
+pub fn json_event(name: &str, n: &NodeInfo, l: Option<&LinkInfo>) -> Value {
+    let mut v = json!({ "event": name, "node": json_node(n) });
+    if let Some(l) = l {
+        v["link"] =
+            json!({ "ourhook": l.ourhook, "peerhook": l.peerhook, "peer": json_node(&l.peer) });
+    }
+    v
 }

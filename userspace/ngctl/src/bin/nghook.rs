@@ -139,6 +139,13 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: default SIGPIPE disposition, set before any other thread.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

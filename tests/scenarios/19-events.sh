@@ -1,0 +1,41 @@
+# The events multicast group announces node and hook creation and removal,
+# in order, and only to listeners of the same namespace.
+. tests/lib.sh
+
+ngctl monitor 8 >/tmp/events &
+mon=$!
+ip netns add quiet
+ngctl -n quiet monitor 1 >/tmp/quiet &
+quiet=$!
+sleep 0.5
+ngctl -f - <<'S'
+mkpeer . hub tmp a
+name tmp evhub
+msg evhub: setpersistent
+rmhook tmp
+S
+ngctl shutdown evhub:
+wait $mon || fail "monitor failed"
+cat /tmp/events
+# The ngctl that builds the hub has a socket node, announced with its name.
+expect_match "$(sed -n 1p /tmp/events)" '^newnode \[[0-9a-f]+\]: socket ngctl[0-9]+$' "socket node created"
+expect_match "$(sed -n 2p /tmp/events)" '^newnode \[[0-9a-f]+\]: hub <unnamed>$' "hub created"
+expect_match "$(sed -n 3p /tmp/events)" '^newhook \[[0-9a-f]+\]:tmp \[[0-9a-f]+\]:a$' "hook on the socket"
+expect_match "$(sed -n 4p /tmp/events)" '^newhook \[[0-9a-f]+\]:a \[[0-9a-f]+\]:tmp$' "hook on the hub"
+expect_match "$(sed -n 5p /tmp/events)" '^rename \[[0-9a-f]+\]: hub evhub$' "rename"
+expect_match "$(sed -n 6p /tmp/events)" '^delhook \[[0-9a-f]+\]:tmp \[[0-9a-f]+\]:a$' "rmhook, our side"
+expect_match "$(sed -n 7p /tmp/events)" '^delhook \[[0-9a-f]+\]:a \[[0-9a-f]+\]:tmp$' "rmhook, peer side"
+expect_match "$(sed -n 8p /tmp/events)" '^delnode \[[0-9a-f]+\]: socket ngctl[0-9]+$' "socket node gone with ngctl"
+# Nothing of this reached the other namespace's listener.
+sleep 0.2
+kill $quiet 2>/dev/null || true
+wait $quiet 2>/dev/null || true
+expect_eq "$(wc -l </tmp/quiet)" 0 "events in another namespace"
+# JSON events.
+ngctl -j monitor 1 >/tmp/ev.json &
+mon=$!
+sleep 0.3
+ngctl mkpeer . hub x y >/dev/null
+wait $mon
+expect_eq "$(jq -r .event /tmp/ev.json)" newnode "JSON event name"
+ip netns del quiet
