@@ -55,6 +55,10 @@ pub(crate) trait NodeImpl: Send + Sync {
         hooks_left == 0
     }
 
+    /// The node is going away: its hooks are already gone. Release what
+    /// the type holds outside the graph (devices, timers). Process context.
+    fn shutdown(&self) {}
+
     /// The netlink port of a socket node; `None` for every other type.
     fn socket_portid(&self) -> Option<u32> {
         None
@@ -741,6 +745,9 @@ impl GraphState {
         let Some(info) = self.info(id) else {
             return;
         };
+        if let Some(e) = self.nodes.get(&id) {
+            e.node.imp.shutdown();
+        }
         if let Some(e) = self.nodes.remove(&id) {
             if let Some(n) = e.name {
                 self.names.remove(&n);

@@ -39,7 +39,7 @@ impl kernel::Module for Netgraph {
         // SAFETY: called once at module load; the shim registers the pernet
         // operations, the netlink notifier and the genl family.
         kernel::error::to_result(unsafe { bindings::ng_shim_register() })?;
-        pr_info!("netgraph: loaded\n");
+        pr_info!("loaded\n");
         Ok(Netgraph)
     }
 }
@@ -48,6 +48,6 @@ impl Drop for Netgraph {
     fn drop(&mut self) {
         // SAFETY: registration succeeded in `init`; this runs once at unload.
         unsafe { bindings::ng_shim_unregister() };
-        pr_info!("netgraph: unloaded\n");
+        pr_info!("unloaded\n");
     }
 }

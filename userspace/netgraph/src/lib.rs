@@ -803,3 +803,82 @@ impl fmt::Display for NodeInfo {
 
 #[allow(dead_code)]
 fn _assert_default_nla(_: DefaultNla) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let len = 4 + payload.len();
+        let mut v = (len as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(payload);
+        while v.len() % 4 != 0 {
+            v.push(0);
+        }
+        v
+    }
+
+    #[test]
+    fn ext_ack_text_is_found_after_the_capped_header() {
+        let mut p = vec![0u8; 16];
+        p.extend(nla(2, &7u32.to_ne_bytes()));
+        p.extend(nla(NLMSGERR_ATTR_MSG, b"another node has that name\0"));
+        assert_eq!(
+            ext_ack_msg(&p).as_deref(),
+            Some("another node has that name")
+        );
+        assert_eq!(ext_ack_msg(&[0u8; 16]), None);
+        assert_eq!(ext_ack_msg(&[0u8; 4]), None);
+    }
+
+    #[test]
+    fn kernel_errors_read_like_strerror_with_the_ack_text() {
+        let e = Error::Kernel {
+            errno: 17,
+            msg: Some("the local hook already exists".into()),
+        };
+        assert_eq!(e.strerror(), "File exists");
+        assert_eq!(e.to_string(), "File exists (the local hook already exists)");
+        assert_eq!(e.ext_ack(), Some("the local hook already exists"));
+        let e = Error::Kernel {
+            errno: 98,
+            msg: None,
+        };
+        assert_eq!(e.to_string(), "Address already in use");
+    }
+
+    #[test]
+    fn attributes_round_trip() {
+        let attrs = vec![
+            Attr::Str(1, "hub".into()),
+            Attr::U32(2, 0xdead_beef),
+            Attr::Flag(3),
+            Attr::Nested(4, vec![Attr::Str(1, "x".into()), Attr::U32(3, 7)]),
+        ];
+        let mut buf = vec![0u8; attrs.as_slice().buffer_len()];
+        attrs.as_slice().emit(&mut buf);
+        let a = Attrs::parse(&buf).unwrap();
+        assert_eq!(a.string(1).as_deref(), Some("hub"));
+        assert_eq!(a.u32(2), Some(0xdead_beef));
+        assert!(a.has(3));
+        let n = a.nested(4).unwrap().unwrap();
+        assert_eq!(n.string(1).as_deref(), Some("x"));
+        assert_eq!(n.u32(3), Some(7));
+        assert_eq!(a.u32(9), None);
+    }
+
+    #[test]
+    fn node_addresses() {
+        let mut n = NodeInfo {
+            name: None,
+            type_name: "hub".into(),
+            id: 0x2a,
+            hooks: 0,
+            loop_drops: 0,
+        };
+        assert_eq!(n.addr(), "[2a]:");
+        n.name = Some("h".into());
+        assert_eq!(n.addr(), "h:");
+    }
+}

@@ -29,6 +29,7 @@ pub fn send_err(what: &str, e: Error) -> CmdError {
     }
 }
 
+#[derive(Debug)]
 pub struct Cmd {
     pub name: &'static str,
     pub aliases: &'static [&'static str],
@@ -551,4 +552,68 @@ fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_prefixes_and_aliases() {
+        assert_eq!(lookup("list").unwrap().name, "list");
+        assert_eq!(lookup("ls").unwrap().name, "list");
+        assert_eq!(lookup("LS").unwrap().name, "list");
+        assert_eq!(lookup("mk").unwrap().name, "mkpeer");
+        assert_eq!(lookup("join").unwrap().name, "connect");
+        assert_eq!(lookup("kill").unwrap().name, "shutdown");
+        assert_eq!(lookup("rmnode").unwrap().name, "shutdown");
+        assert_eq!(lookup(".").unwrap().name, "read");
+        assert_eq!(lookup("?").unwrap().name, "help");
+        assert_eq!(lookup("w").unwrap().name, "write");
+        // "show" and "shutdown" and "status" share "s"; "sh" is still two.
+        assert_eq!(lookup("s").unwrap_err(), "\"s\": ambiguous command");
+        assert_eq!(lookup("sh").unwrap_err(), "\"sh\": ambiguous command");
+        assert_eq!(lookup("sho").unwrap().name, "show");
+        assert_eq!(lookup("frob").unwrap_err(), "\"frob\": unknown command");
+    }
+
+    #[test]
+    fn help_lists_commands_in_freebsd_order() {
+        let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+        let freebsd = [
+            "config", "connect", "debug", "help", "list", "mkpeer", "msg", "name", "read",
+            "rmhook", "show", "shutdown", "status", "types", "write", "quit",
+        ];
+        let ours: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| freebsd.contains(n))
+            .collect();
+        assert_eq!(ours, freebsd);
+    }
+
+    #[test]
+    fn c_integers() {
+        assert_eq!(parse_c_int("10"), Some(10));
+        assert_eq!(parse_c_int("0x1F"), Some(31));
+        assert_eq!(parse_c_int("010"), Some(8));
+        assert_eq!(parse_c_int("-1"), Some(-1));
+        assert_eq!(parse_c_int("+7"), Some(7));
+        assert_eq!(parse_c_int("0"), Some(0));
+        assert_eq!(parse_c_int("08"), None);
+        assert_eq!(parse_c_int("x"), None);
+    }
+
+    #[test]
+    fn lines_split_on_white_space_without_quoting() {
+        assert_eq!(
+            split_line("  mkpeer\t. hub  a b\r\n"),
+            vec!["mkpeer", ".", "hub", "a", "b"]
+        );
+        assert_eq!(
+            split_line("name x \"a b\""),
+            vec!["name", "x", "\"a", "b\""]
+        );
+        assert!(split_line("   ").is_empty());
+    }
 }

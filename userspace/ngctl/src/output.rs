@@ -200,3 +200,142 @@ pub fn json_event(name: &str, n: &NodeInfo, l: Option<&LinkInfo>) -> Value {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: Option<&str>, ty: &str, id: u32, hooks: u32) -> NodeInfo {
+        NodeInfo {
+            name: name.map(str::to_string),
+            type_name: ty.into(),
+            id,
+            hooks,
+            loop_drops: 0,
+        }
+    }
+
+    #[test]
+    fn list_line_is_freebsd_format() {
+        assert_eq!(
+            node_line(&node(Some("em0"), "ether", 1, 2)),
+            "  Name: em0             Type: ether           ID: 00000001   Num hooks: 2\n"
+        );
+        assert_eq!(
+            node_line(&node(None, "hub", 0x1f, 0)),
+            "  Name: <unnamed>       Type: hub             ID: 0000001f   Num hooks: 0\n"
+        );
+    }
+
+    #[test]
+    fn show_has_freebsd_columns_and_trailing_spaces() {
+        let links = vec![LinkInfo {
+            ourhook: "link0".into(),
+            peerhook: "lower".into(),
+            peer: node(Some("em0"), "ether", 1, 1),
+        }];
+        let s = show(&node(Some("br"), "bridge", 3, 1), &links, false);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(
+            lines[1],
+            "  Local hook      Peer name       Peer type    Peer ID         Peer hook      "
+        );
+        assert_eq!(
+            lines[2],
+            "  ----------      ---------       ---------    -------         ---------      "
+        );
+        assert_eq!(
+            lines[3],
+            "  link0           em0             ether        00000001        lower          "
+        );
+        // Word positions scripts rely on: 2 = peer name, 3 = type, 5 = hook.
+        let w: Vec<&str> = lines[3].split_whitespace().collect();
+        assert_eq!((w[1], w[2], w[4]), ("em0", "ether", "lower"));
+        // -n and hookless nodes: no table.
+        assert_eq!(
+            show(&node(Some("br"), "bridge", 3, 1), &links, true)
+                .lines()
+                .count(),
+            1
+        );
+        assert_eq!(
+            show(&node(Some("br"), "bridge", 3, 0), &[], false)
+                .lines()
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn types_is_freebsd_format() {
+        let t = vec![
+            TypeInfo {
+                name: "socket".into(),
+                numnodes: 1,
+                cookie: 0,
+            },
+            TypeInfo {
+                name: "hub".into(),
+                numnodes: 12,
+                cookie: 0,
+            },
+        ];
+        assert_eq!(
+            types(&t),
+            "There are 2 total types:\n      Type name   Number of living nodes\n      ---------   ----------------------\n         socket       1\n            hub      12\n"
+        );
+        assert_eq!(types(&[]), "There are 0 total types:\n");
+    }
+
+    #[test]
+    fn data_packet_dump() {
+        let d: Vec<u8> = (0x41..0x41 + 18).collect();
+        assert_eq!(
+            data_packet("h", &d),
+            "Rec'd data packet on hook \"h\":\n\
+             0000:  41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50  ABCDEFGHIJKLMNOP\n\
+             0010:  51 52                                            QR\n"
+        );
+        assert!(data_packet("h", &[0, 0x7f]).ends_with("..\n"));
+    }
+
+    #[test]
+    fn help_wraps_at_63_columns() {
+        let h = help_command(crate::commands::lookup("connect").unwrap());
+        assert!(
+            h.starts_with("usage:    connect [path] <relpath> <hook> <peerhook>\nAliases:  join\n")
+        );
+        for l in h.lines().skip_while(|l| *l != "Description:").skip(1) {
+            assert!(l.len() <= 65, "{l}");
+            assert!(l.starts_with("  "));
+        }
+    }
+
+    #[test]
+    fn json_node_fields() {
+        let v = json_node(&node(None, "hub", 5, 2));
+        assert_eq!(v["name"], Value::Null);
+        assert_eq!(v["type"], "hub");
+        assert_eq!(v["id"], 5);
+        assert_eq!(v["hooks"], 2);
+    }
+
+    #[test]
+    fn event_lines() {
+        let n = node(None, "hub", 3, 0);
+        assert_eq!(
+            event_line("newnode", &n, None),
+            "newnode [3]: hub <unnamed>\n"
+        );
+        let l = LinkInfo {
+            ourhook: "a".into(),
+            peerhook: "b".into(),
+            peer: node(None, "hub", 0x1a, 1),
+        };
+        assert_eq!(
+            event_line("newhook", &n, Some(&l)),
+            "newhook [3]:a [1a]:b\n"
+        );
+    }
+}
