@@ -4,7 +4,6 @@
 #   make demo    boot the VM, load the module, build and show a demo topology
 #   make test    all tests: host unit tests, then VM scenarios
 #   make vm      interactive shell in the VM with the module loaded
-#   make bench   benchmarks against the Linux peers, in one VM run
 #
 # Everything installs what it needs (scripts/deps.sh) and builds the custom
 # kernel once into a cache outside the checkout (scripts/kernel.sh).
@@ -13,7 +12,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 
-.PHONY: all deps kernel module ngctl host-test test demo vm bench clean fmt check
+.PHONY: all deps kernel module ngctl host-test test demo vm clean fmt check
 
 all: module ngctl
 
@@ -42,16 +41,13 @@ demo: module ngctl
 vm: module ngctl
 	@NG_VM_INTERACTIVE=1 tests/vm/run bash
 
-bench: module ngctl
-	@tests/vm/run tests/bench/run
-
 fmt:
 	@cd userspace && cargo fmt --all
-	@rustfmt --edition 2021 rust/netgraph_rs.rs
+	@rustfmt --edition 2021 --config-path "$$(scripts/kernel.sh)/.rustfmt.toml" rust/netgraph_rs.rs
 
-check: module
-	@. scripts/env.sh && $(MAKE) -s -C "$$(scripts/kernel.sh)" M=$(TOP) \
-		"$${NG_KMAKE_ARGS[@]}" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
+# Module lints: kernel rustfmt --check and clippy (CLIPPY=1).
+check: kernel
+	@scripts/lint-module.sh
 
 clean:
 	@. scripts/env.sh && [ ! -d "$$(ls -d $$NG_CACHE/kernel/*/ 2>/dev/null | head -1)" ] || \

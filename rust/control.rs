@@ -98,6 +98,18 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
     };
     let mut ev = Mcast { net: g.net };
     let cmd = r.cmd() as u32;
+    let changes = matches!(
+        cmd,
+        b::netgraph_cmd_NETGRAPH_CMD_MKPEER
+            | b::netgraph_cmd_NETGRAPH_CMD_CONNECT
+            | b::netgraph_cmd_NETGRAPH_CMD_NAME
+            | b::netgraph_cmd_NETGRAPH_CMD_RMHOOK
+            | b::netgraph_cmd_NETGRAPH_CMD_SHUTDOWN
+            | b::netgraph_cmd_NETGRAPH_CMD_DATA
+    );
+    if changes && !pernet::capable(r) {
+        return fail(EPERM, "needs CAP_NET_ADMIN in the namespace's user namespace");
+    }
     match cmd {
         b::netgraph_cmd_NETGRAPH_CMD_SOCKET => {
             let name = r
@@ -187,8 +199,10 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
                 let id = s.resolve_from(c, path_or_dot(r))?;
                 s.node(id).ok_or(NlError::from(ENOENT))
             })?;
+            // Every message of the current types changes state; read-only
+            // messages (statistics) will be open to all.
             if !pernet::capable(r) {
-                return fail(EPERM, "changing a node needs CAP_NET_ADMIN");
+                return fail(EPERM, "needs CAP_NET_ADMIN in the namespace's user namespace");
             }
             node.imp.rcvmsg(msg)?;
         }
