@@ -108,7 +108,10 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             | b::netgraph_cmd_NETGRAPH_CMD_DATA
     );
     if changes && !pernet::capable(r) {
-        return fail(EPERM, "needs CAP_NET_ADMIN in the namespace's user namespace");
+        return fail(
+            EPERM,
+            "needs CAP_NET_ADMIN in the namespace's user namespace",
+        );
     }
     match cmd {
         b::netgraph_cmd_NETGRAPH_CMD_SOCKET => {
@@ -202,7 +205,10 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             // Every message of the current types changes state; read-only
             // messages (statistics) will be open to all.
             if !pernet::capable(r) {
-                return fail(EPERM, "needs CAP_NET_ADMIN in the namespace's user namespace");
+                return fail(
+                    EPERM,
+                    "needs CAP_NET_ADMIN in the namespace's user namespace",
+                );
             }
             node.imp.rcvmsg(msg)?;
         }
