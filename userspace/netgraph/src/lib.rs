@@ -502,37 +502,10 @@ impl Client {
         Ok(out)
     }
 
-    /// A request answered by zero or more replies and an ACK.
-    pub fn request(&mut self, cmd: u32, attrs: Vec<Attr>) -> Result<Vec<NgMsg>> {
-        let seq = self.send(cmd, attrs, NLM_F_REQUEST | NLM_F_ACK)?;
-        let mut replies = Vec::new();
-        loop {
-            for (h, m, e) in self.recv_batch()? {
-                if h.sequence_number != seq {
-                    if let Some(m) = m {
-                        self.pending.push_back(m);
-                    }
-                    continue;
-                }
-                if let Some(e) = e {
-                    return Err(e);
-                }
-                match m {
-                    Some(m) => replies.push(m),
-                    None => return Ok(replies),
-                }
-            }
-        }
-    }
-
-    /// A dump: every message until NLMSG_DONE.
-    pub fn dump(
-        &mut self,
-        cmd: u32,
-        attrs: Vec<Attr>,
-        mut f: impl FnMut(NgMsg) -> Result<()>,
-    ) -> Result<()> {
-        let seq = self.send(cmd, attrs, NLM_F_REQUEST | NLM_F_DUMP)?;
+    /// Collects the answers to request `seq`: `f` gets each message until
+    /// the ACK (or NLMSG_DONE); unrelated messages are kept for
+    /// [`Client::next_async`].
+    fn answers(&mut self, seq: u32, mut f: impl FnMut(NgMsg) -> Result<()>) -> Result<()> {
         loop {
             for (h, m, e) in self.recv_batch()? {
                 if h.sequence_number != seq {
@@ -550,6 +523,28 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// A request answered by zero or more replies and an ACK.
+    pub fn request(&mut self, cmd: u32, attrs: Vec<Attr>) -> Result<Vec<NgMsg>> {
+        let seq = self.send(cmd, attrs, NLM_F_REQUEST | NLM_F_ACK)?;
+        let mut replies = Vec::new();
+        self.answers(seq, |m| {
+            replies.push(m);
+            Ok(())
+        })?;
+        Ok(replies)
+    }
+
+    /// A dump: `f` gets every message until NLMSG_DONE.
+    pub fn dump(
+        &mut self,
+        cmd: u32,
+        attrs: Vec<Attr>,
+        f: impl FnMut(NgMsg) -> Result<()>,
+    ) -> Result<()> {
+        let seq = self.send(cmd, attrs, NLM_F_REQUEST | NLM_F_DUMP)?;
+        self.answers(seq, f)
     }
 
     /// Gives this socket its node (FreeBSD's ngctl socket node).
@@ -737,6 +732,56 @@ impl Client {
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
     }
+}
+
+/// Moves this thread into network namespace `ns`: an `ip netns` name
+/// (under /run/netns) or a path such as /proc/PID/ns/net.
+pub fn enter_netns(ns: &str) -> std::result::Result<(), String> {
+    use std::os::fd::AsFd;
+    let path = if ns.contains('/') {
+        ns.to_string()
+    } else {
+        format!("/run/netns/{ns}")
+    };
+    let f = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
+    nix::sched::setns(f.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("setns {path}: {e}"))
+}
+
+/// FreeBSD's hex dump of a frame: 16 bytes a line, offset, hex, ASCII.
+pub fn hexdump(data: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for (i, chunk) in data.chunks(16).enumerate() {
+        let _ = write!(s, "{:04x}:  ", i * 16);
+        for j in 0..16 {
+            match chunk.get(j) {
+                Some(b) => {
+                    let _ = write!(s, "{b:02x} ");
+                }
+                None => s.push_str("   "),
+            }
+        }
+        s.push(' ');
+        for &b in chunk {
+            s.push(if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            });
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Restores the default SIGPIPE action, so that a tool writing into a
+/// closed pipe ends quietly like a C program. Call first thing in main.
+pub fn default_sigpipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: sets a signal disposition to the default; called before any
+    // other thread exists.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
 }
 
 fn to_async(m: &NgMsg) -> Result<Option<Async>> {

@@ -12,7 +12,7 @@ use clap::Parser;
 use commands::{CmdError, CmdResult, Ctx};
 use netgraph::Client;
 use std::io::{BufRead, IsTerminal, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -70,17 +70,6 @@ struct Args {
     /// The command and its arguments
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
-}
-
-fn enter_netns(ns: &str) -> Result<(), String> {
-    let path = if ns.contains('/') {
-        ns.to_string()
-    } else {
-        format!("/run/netns/{ns}")
-    };
-    let f = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-    nix::sched::setns(f.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)
-        .map_err(|e| format!("setns {path}: {e}"))
 }
 
 /// Reports a command's failure; returns the exit status.
@@ -207,7 +196,7 @@ fn main() -> ExitCode {
         PRETTY.store(1, Ordering::Relaxed);
     }
     if let Some(ns) = &args.netns {
-        if let Err(e) = enter_netns(ns) {
+        if let Err(e) = netgraph::enter_netns(ns) {
             eprintln!("ngctl: {e}");
             return ExitCode::from(EX_OSERR);
         }

@@ -109,28 +109,10 @@ pub fn help_command(c: &Cmd) -> String {
 
 /// A received data packet: header line and a 16-bytes-per-line hex dump.
 pub fn data_packet(hook: &str, data: &[u8]) -> String {
-    let mut s = format!("Rec'd data packet on hook \"{hook}\":\n");
-    for (i, chunk) in data.chunks(16).enumerate() {
-        let _ = write!(s, "{:04x}:  ", i * 16);
-        for j in 0..16 {
-            match chunk.get(j) {
-                Some(b) => {
-                    let _ = write!(s, "{b:02x} ");
-                }
-                None => s.push_str("   "),
-            }
-        }
-        s.push(' ');
-        for &b in chunk {
-            s.push(if (0x20..0x7f).contains(&b) {
-                b as char
-            } else {
-                '.'
-            });
-        }
-        s.push('\n');
-    }
-    s
+    format!(
+        "Rec'd data packet on hook \"{hook}\":\n{}",
+        netgraph::hexdump(data)
+    )
 }
 
 /// A node as JSON: name (null when unnamed), type, id (number), hooks.

@@ -12,7 +12,7 @@
 use clap::Parser;
 use netgraph::{Async, Client};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -42,39 +42,9 @@ struct Args {
 
 const HOOK: &str = "hook";
 
-fn hexdump(data: &[u8]) -> String {
-    let mut s = String::new();
-    for (i, chunk) in data.chunks(16).enumerate() {
-        s.push_str(&format!("{:04x}:  ", i * 16));
-        for j in 0..16 {
-            match chunk.get(j) {
-                Some(b) => s.push_str(&format!("{b:02x} ")),
-                None => s.push_str("   "),
-            }
-        }
-        s.push(' ');
-        for &b in chunk {
-            s.push(if (0x20..0x7f).contains(&b) {
-                b as char
-            } else {
-                '.'
-            });
-        }
-        s.push('\n');
-    }
-    s
-}
-
 fn run(args: &Args) -> Result<(), String> {
     if let Some(ns) = &args.netns {
-        let path = if ns.contains('/') {
-            ns.clone()
-        } else {
-            format!("/run/netns/{ns}")
-        };
-        let f = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-        nix::sched::setns(f.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)
-            .map_err(|e| format!("setns {path}: {e}"))?;
+        netgraph::enter_netns(ns)?;
     }
     let mut cl = Client::open().map_err(|e| e.to_string())?;
     cl.create_socket_node(Some(&format!("nghook{}", std::process::id())))
@@ -123,7 +93,7 @@ fn run(args: &Args) -> Result<(), String> {
             Async::Data { hook: _, data } => {
                 received += 1;
                 if args.ascii {
-                    let _ = out.write_all(hexdump(&data).as_bytes());
+                    let _ = out.write_all(netgraph::hexdump(&data).as_bytes());
                 } else {
                     let _ = out.write_all(&data);
                 }
@@ -139,13 +109,7 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    // SAFETY: default SIGPIPE disposition, set before any other thread.
-    let _ = unsafe {
-        nix::sys::signal::signal(
-            nix::sys::signal::Signal::SIGPIPE,
-            nix::sys::signal::SigHandler::SigDfl,
-        )
-    };
+    netgraph::default_sigpipe();
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

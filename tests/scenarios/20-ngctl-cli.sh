@@ -1,0 +1,54 @@
+# ngctl's command-line surface: help, list -l/-n, read, quit, interactive
+# mode (on a pseudo-terminal) printing frames that arrive at its node.
+. tests/lib.sh
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
+out=$(ngctl help)
+expect_eq "$(echo "$out" | sed -n 1p)" "Available commands:" "help header"
+expect_match "$out" '^  connect    Connects hook <peerhook> of the node at <relpath> to <hook>$' "help line"
+out=$(ngctl help mkp)
+expect_eq "$(echo "$out" | sed -n 1p)" "usage:    mkpeer [path] <type> <hook> <peerhook>" "help usage"
+expect_match "$out" '^Summary:  Create and connect a new node' "help summary"
+expect_fail 64 "usage: help [command]" ngctl help a b
+
+ngctl -f - <<'S'
+mkpeer . hub tmp a
+name tmp lh
+msg lh: setpersistent
+mkpeer lh: hub b a
+S
+# list -n: named nodes only (the listing ngctl's own node is named too).
+out=$(ngctl list -n)
+expect_match "$(echo "$out" | sed -n 1p)" '^There are 2 total named nodes:$' "list -n header"
+expect_no_match "$out" '<unnamed>' "list -n"
+# list -l: each node in show format, separated by empty lines.
+out=$(ngctl ls -l)
+expect_match "$out" '^  Local hook      Peer name       Peer type    Peer ID         Peer hook      $' "list -l table"
+expect_eq "$(echo "$out" | grep -c '^$')" 3 "empty lines between nodes"
+expect_fail 64 "usage: list [-ln]" ngctl list -x
+
+# read: a file of commands; quit stops it early and successfully.
+printf '# comment\n\nname lh:b lb\nquit\nname lb: never\n' >/tmp/cmds
+ngctl read /tmp/cmds
+ngctl show -n lb: >/dev/null || fail "read ran the name command"
+expect_fail 71 "No such file" ngctl show never:
+
+# Interactive: a pseudo-terminal session; a frame sent to its hook is
+# printed as FreeBSD prints it.
+mkfifo /tmp/ngin
+script -qfc "ngctl -N inter" /tmp/typescript </tmp/ngin >/dev/null &
+exec 3>/tmp/ngin
+for i in $(seq 50); do ngctl show -n inter: >/dev/null 2>&1 && break; sleep 0.1; done
+# Our hook "in" to the hub's new hook "listen".
+echo "connect lh: in listen" >&3
+for i in $(seq 50); do ngctl show lh: | grep -q '^  listen ' && break; sleep 0.1; done
+printf 'connect . lh: w src\nwrite w 0x41 0x42 0x43\n' | ngctl -f -
+sleep 1
+echo "quit" >&3
+exec 3>&-
+wait
+out=$(tr -d '\r' </tmp/typescript)
+expect_match "$out" 'Available commands:' "interactive banner"
+expect_match "$out" "Rec'd data packet on hook \"in\":" "frame announced"
+expect_match "$out" '0000:  41 42 43 ' "frame dumped"
+ngctl shutdown lh:
