@@ -80,8 +80,16 @@ fn req_str<'a>(r: &Request<'a>, t: u32, what: &'static str) -> NlResult<&'a [u8]
 
 /// OURHOOK and PEERHOOK, both required.
 fn hook_pair<'a>(r: &Request<'a>) -> NlResult<(&'a [u8], &'a [u8])> {
-    let ours = req_str(r, b::netgraph_attr_NETGRAPH_A_OURHOOK, "missing local hook name")?;
-    let peer = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERHOOK, "missing peer hook name")?;
+    let ours = req_str(
+        r,
+        b::netgraph_attr_NETGRAPH_A_OURHOOK,
+        "missing local hook name",
+    )?;
+    let peer = req_str(
+        r,
+        b::netgraph_attr_NETGRAPH_A_PEERHOOK,
+        "missing peer hook name",
+    )?;
     Ok((ours, peer))
 }
 
@@ -132,7 +140,11 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             reply_node(r, &info)?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_MKPEER => {
-            let ty = req_str(r, b::netgraph_attr_NETGRAPH_A_TYPE_NAME, "missing node type")?;
+            let ty = req_str(
+                r,
+                b::netgraph_attr_NETGRAPH_A_TYPE_NAME,
+                "missing node type",
+            )?;
             let (ours, peer) = hook_pair(r)?;
             g.with(|s| {
                 let at = s.resolve_from(c, path_or_dot(r))?;
