@@ -21,10 +21,10 @@ S
 out=$(ngctl list -n)
 expect_match "$(echo "$out" | sed -n 1p)" '^There are 2 total named nodes:$' "list -n header"
 expect_no_match "$out" '<unnamed>' "list -n"
-# list -l: each node in show format, separated by empty lines.
+# list -l: each node in show format, one empty line between nodes.
 out=$(ngctl ls -l)
 expect_match "$out" '^  Local hook      Peer name       Peer type    Peer ID         Peer hook      $' "list -l table"
-expect_eq "$(echo "$out" | grep -c '^$')" 3 "empty lines between nodes"
+expect_eq "$(echo "$out" | grep -c '^$')" 2 "empty lines between three nodes"
 expect_fail 64 "usage: list [-ln]" ngctl list -x
 
 # read: a file of commands; quit stops it early and successfully.

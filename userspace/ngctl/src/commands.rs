@@ -328,14 +328,21 @@ fn cmd_list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         nodes.len(),
         if named { "named " } else { "" }
     ));
+    let mut first = true;
     for n in &nodes {
         if long {
             match ctx.client.listhooks(&format!("[{:x}]:", n.id)) {
-                Ok((node, links)) => out.push_str(&output::show(&node, &links, false)),
+                Ok((node, links)) => {
+                    // One empty line between nodes.
+                    if !first {
+                        out.push('\n');
+                    }
+                    first = false;
+                    out.push_str(&output::show(&node, &links, false));
+                }
                 // The node went away while listing.
                 Err(_) => continue,
             }
-            out.push('\n');
         } else {
             out.push_str(&output::node_line(n));
         }
