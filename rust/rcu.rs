@@ -112,10 +112,11 @@ impl<T: 'static> RcuArc<T> {
         if p.is_null() {
             return None;
         }
-        // SAFETY: a non-null value came from `Arc::into_raw` (invariant).
-        // A writer that unpublishes it keeps the reference in a `Retired`
-        // list that waits for a grace period, which cannot end while `_g`
-        // is held, so the object outlives `'g`.
+        // A writer that unpublishes the value keeps it in a `Retired` list,
+        // released only after a grace period, which cannot end while `_g`
+        // is held: the object outlives `'g`.
+        // SAFETY: non-null values come from `Arc::into_raw` (invariant) and
+        // live for `'g` (above).
         Some(unsafe { &*p.cast::<T>() })
     }
 
