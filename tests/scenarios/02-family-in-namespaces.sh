@@ -31,5 +31,22 @@ for ns in nga ngb; do
 	expect_no_match "$out" 'holder_init' "$ns listing"
 done
 pkill -f 'ngctl -N holder_init' || true
+
+# -n also takes a path: the bind-mounted file, or a process's namespace.
+out=$(ngctl -N by_path -n /run/netns/nga list)
+expect_match "$out" 'Name: by_path +Type: socket' "-n /run/netns/nga"
+ip netns exec ngb sleep 30 &
+sleeper=$!
+sleep 0.3
+out=$(ngctl -n /proc/$sleeper/ns/net list)
+expect_match "$out" '^There are 1 total nodes:$' "-n /proc/PID/ns/net"
+ngctl -n /proc/$sleeper/ns/net -f - <<'S'
+mkpeer . hub x y
+name x marker
+msg marker: setpersistent
+S
+ngctl -n ngb show -n marker: >/dev/null || fail "the path and the name reach the same graph"
+kill $sleeper; wait $sleeper 2>/dev/null || true
+expect_fail 71 "/run/netns/nosuch" ngctl -n nosuch list
 ip netns del nga
 ip netns del ngb
