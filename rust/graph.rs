@@ -490,8 +490,7 @@ impl GraphState {
         Ok(())
     }
 
-    fn link_info(&self, id: u32, h: &HookEntry) -> Option<LinkInfo> {
-        let _ = id;
+    fn link_info(&self, h: &HookEntry) -> Option<LinkInfo> {
         Some(LinkInfo {
             ourhook: h.name,
             peerhook: h.peer_hook,
@@ -591,7 +590,7 @@ impl GraphState {
                 self.nodes
                     .get(&n)
                     .and_then(|e| e.hook(h.as_bytes()))
-                    .and_then(|he| self.link_info(n, he)),
+                    .and_then(|he| self.link_info(he)),
             ) {
                 ev.event(Event::NewHook(ni, li));
             }
@@ -675,7 +674,7 @@ impl GraphState {
                 self.nodes
                     .get(&n)
                     .and_then(|e| e.hook(h))
-                    .and_then(|he| self.link_info(n, he)),
+                    .and_then(|he| self.link_info(he)),
             ) {
                 ev.event(Event::DelHook(ni, li));
             }
@@ -816,7 +815,7 @@ impl GraphState {
             return;
         };
         for h in e.hooks.iter().rev().skip(from) {
-            if let Some(li) = self.link_info(id, h) {
+            if let Some(li) = self.link_info(h) {
                 if !f(li) {
                     break;
                 }
