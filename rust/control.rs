@@ -121,6 +121,9 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             | b::netgraph_cmd_NETGRAPH_CMD_RMHOOK
             | b::netgraph_cmd_NETGRAPH_CMD_SHUTDOWN
             | b::netgraph_cmd_NETGRAPH_CMD_DATA
+            // Every message of the current types changes state; read-only
+            // messages (statistics) will be open to all.
+            | b::netgraph_cmd_NETGRAPH_CMD_MSG
     );
     if changes && !pernet::capable(r) {
         return fail(
@@ -199,14 +202,6 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
                 let id = s.resolve_from(c, path_or_dot(r))?;
                 s.node(id).ok_or(NlError::from(ENOENT))
             })?;
-            // Every message of the current types changes state; read-only
-            // messages (statistics) will be open to all.
-            if !pernet::capable(r) {
-                return fail(
-                    EPERM,
-                    "needs CAP_NET_ADMIN in the namespace's user namespace",
-                );
-            }
             node.imp.rcvmsg(msg)?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_DATA => {

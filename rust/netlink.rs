@@ -285,6 +285,9 @@ pub(crate) trait AttrWriter {
     }
 }
 
+/// Attribute room of a default message (NLMSG_GOODSIZE less the headers).
+const GOODSIZE: usize = 3776;
+
 /// A new generic netlink message that we own until it is sent.
 ///
 /// # Invariants
@@ -296,11 +299,23 @@ pub(crate) struct Msg {
 }
 
 impl Msg {
-    /// Allocates a message for `portid`/`seq` with command `cmd`;
-    /// `atomic` for callers that cannot sleep.
+    /// Allocates a message for `portid`/`seq` with command `cmd` and room
+    /// for NLMSG_GOODSIZE bytes of attributes; `atomic` for callers that
+    /// cannot sleep.
     pub(crate) fn new(portid: u32, seq: u32, cmd: u32, atomic: bool) -> DResult<Self> {
-        // SAFETY: plain allocation of NLMSG_GOODSIZE bytes.
-        let skb = unsafe { bindings::ng_shim_genlmsg_new(3776, atomic) };
+        Self::sized(portid, seq, cmd, atomic, GOODSIZE)
+    }
+
+    /// As [`Msg::new`], with room for `payload` bytes of attributes.
+    pub(crate) fn sized(
+        portid: u32,
+        seq: u32,
+        cmd: u32,
+        atomic: bool,
+        payload: usize,
+    ) -> DResult<Self> {
+        // SAFETY: plain allocation; genlmsg_new adds the headers' room.
+        let skb = unsafe { bindings::ng_shim_genlmsg_new(payload, atomic) };
         if skb.is_null() {
             return Err(ENOMEM);
         }

@@ -48,6 +48,12 @@ impl Skb {
         self.0.as_ptr()
     }
 
+    /// Length in bytes.
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: valid skb (invariant).
+        unsafe { bindings::ng_shim_skb_len(self.0.as_ptr()) }
+    }
+
     /// A clone sharing the data (for flooding), without sleeping.
     pub(crate) fn clone_atomic(&self) -> Option<Self> {
         // SAFETY: valid skb; skb_clone returns a new reference or null.

@@ -36,7 +36,10 @@ impl NodeImpl for Socket {
     /// Delivers the frame to the socket as a NETGRAPH_CMD_DATA message. A
     /// full socket buffer drops it and returns the error to the sender.
     fn rcvdata(&self, _fwd: &mut Fwd<'_>, _node: &Node, hook: &Hook, skb: Skb) -> DResult {
-        let mut m = Msg::new(0, 0, b::netgraph_cmd_NETGRAPH_CMD_DATA, true)?;
+        // Sized to the frame: the hook name and DATA attributes with their
+        // headers and padding fit in 64 bytes besides the frame itself.
+        let room = skb.len() as usize + 64;
+        let mut m = Msg::sized(0, 0, b::netgraph_cmd_NETGRAPH_CMD_DATA, true, room)?;
         m.put_str(b::netgraph_attr_NETGRAPH_A_HOOK, hook.name.as_bytes())?;
         m.put_skb(b::netgraph_attr_NETGRAPH_A_DATA, &skb)?;
         skb.consume();

@@ -27,6 +27,19 @@ S
 wait_frames /tmp/out1 3
 expect_match "$(cat /tmp/out1)" '^0010:  71 72 73 74 75 76 77 78 79 7a ' "file frame"
 
+# A jumbo frame (9000 bytes, eiface's largest MTU range) arrives byte for
+# byte at a raw (not hex-dumped) nghook.
+head -c 9000 /dev/urandom >/tmp/jumbo
+nghook -n -c 1 h1: raw >/tmp/jumbo.out &
+jpid=$!
+for i in $(seq 100); do ngctl show h1: | grep -q '^  raw ' && break; sleep 0.05; done
+ngctl -f - <<'S'
+connect . h1: w in
+write w -f /tmp/jumbo
+S
+wait $jpid || fail "nghook did not get the jumbo frame"
+cmp /tmp/jumbo /tmp/jumbo.out || fail "jumbo frame changed on the way"
+
 # Writing to a hook the socket does not have.
 expect_fail 71 "No route to host" ngctl write nosuch 1 2 3
 # Bad bytes are refused before anything is sent.
