@@ -4,6 +4,7 @@
 #   make demo    boot the VM, load the module, build and show a demo topology
 #   make test    all tests: host unit tests, then VM scenarios
 #   make vm      interactive shell in the VM with the module loaded
+#   make bench   benchmarks against bridge/veth/netem in one VM boot
 #
 # Everything installs what it needs (scripts/deps.sh) and builds the custom
 # kernel once into a cache outside the checkout (scripts/kernel.sh).
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 
-.PHONY: all deps kernel module ngctl host-test test demo vm clean fmt check
+.PHONY: all deps kernel module ngctl host-test test demo vm bench clean fmt check
 
 all: module ngctl
 
@@ -37,6 +38,10 @@ test: deps
 
 demo: module ngctl
 	@tests/vm/run tests/demo.sh
+
+# Benchmarks against the Linux peers, side by side in one VM boot.
+bench: module ngctl
+	@tests/vm/run tests/bench.sh
 
 vm: module ngctl
 	@NG_VM_INTERACTIVE=1 tests/vm/run bash

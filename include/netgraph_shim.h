@@ -119,7 +119,72 @@ void *ng_shim_rcu_dereference(void *const *slot);
 void ng_shim_defer_release(void *data);
 void ng_shim_rcu_assign_pointer(void **slot, void *value);
 
+/* --- RTNL --- */
+void ng_shim_rtnl_lock(void);
+void ng_shim_rtnl_unlock(void);
+/* Warns unless the RTNL is held. */
+void ng_shim_assert_rtnl(void);
+
+/* --- devices (shim/netgraph_dev.c); changes need the RTNL --- */
+int ng_dev_register(void);
+void ng_dev_unregister_notifier(void);
+void ng_dev_unregister_link(void);
+/* A namespace dies: eiface devices owned elsewhere go home. */
+void ng_dev_net_exit(struct net *net);
+
+const char *ng_shim_dev_name(const struct net_device *dev);
+int ng_shim_dev_ifindex(const struct net_device *dev);
+struct net *ng_shim_dev_net(const struct net_device *dev);
+/* Copies the 6-byte MAC address to out. */
+void ng_shim_dev_addr(const struct net_device *dev, u8 *out);
+/* An Ethernet device an ether node attaches to. */
+bool ng_shim_dev_is_ether(const struct net_device *dev);
+void ng_shim_netif_carrier(struct net_device *dev, bool on);
+int ng_shim_dev_set_mac(struct net_device *dev, const u8 *mac,
+			struct netlink_ext_ack *extack);
+int ng_shim_dev_set_promisc(struct net_device *dev, int inc);
+int ng_shim_dev_multi(struct net_device *dev, const u8 *mac, bool add);
+
+/* eiface: a registered "ngeth%d" device in net whose transmit calls
+ * ng_rs_eiface_xmit(port, ...). The device owns the port reference from
+ * success on and gives it back through ng_rs_eiface_release(). */
+int ng_shim_eiface_create(struct net *net, void *port, struct net_device **out);
+bool ng_shim_is_eiface(const struct net_device *dev);
+/* Unregisters (and later frees) the device, wherever it lives. */
+void ng_shim_eiface_destroy(struct net_device *dev);
+/* A frame for the host stack on dev; consumes skb. 0 or -errno. */
+int ng_shim_eiface_rx(struct net_device *dev, struct sk_buff *skb);
+
+/* ether: attach rx_handler (lower, orphans) / egress hook (upper). */
+int ng_shim_ether_attach_rx(struct net_device *dev, void *port);
+void ng_shim_ether_detach_rx(struct net_device *dev);
+int ng_shim_ether_attach_tx(struct net_device *dev, void *port, void **ops);
+void ng_shim_ether_detach_tx(struct net_device *dev, void *ops);
+/* Whether the stack handles skb's EtherType (else it is an orphan). */
+bool ng_shim_ethertype_known(const struct sk_buff *skb);
+/* Transmits a frame on the wire (not through upper); consumes skb. */
+int ng_shim_ether_xmit(struct net_device *dev, struct sk_buff *skb,
+		       bool autosrc);
+/* Hands a frame to the host stack as received on dev; consumes skb. */
+int ng_shim_ether_inject(struct net_device *dev, struct sk_buff *skb);
+
 /* --- callbacks implemented in Rust --- */
+/* eiface: the host transmits skb (consumed); 0 when sent on. */
+int ng_rs_eiface_xmit(void *port, struct sk_buff *skb);
+/* eiface: the device is being unregistered; stop using it. */
+void ng_rs_eiface_gone(void *port);
+/* eiface: the device is freed; drop its port reference. */
+void ng_rs_eiface_release(void *port);
+/* ether: should this received frame leave the stack for the graph? */
+bool ng_rs_ether_wants_rx(void *port, const struct sk_buff *skb);
+/* ether: a received frame (consumed). */
+void ng_rs_ether_rx(void *port, struct sk_buff *skb);
+/* ether: is upper connected? */
+bool ng_rs_ether_wants_tx(void *port);
+/* ether: a frame the host transmits (consumed). */
+void ng_rs_ether_tx(void *port, struct sk_buff *skb);
+/* Netdevice event (RTNL held): 1 register, 2 unregister, 3 rename. */
+void ng_rs_netdev_event(int event, struct net_device *dev);
 /* Allocate this namespace's graph; NULL on failure. */
 void *ng_rs_net_init(struct net *net);
 /* Shut the graph down and free it. */

@@ -7,14 +7,15 @@ use crate::errno::{
     DResult, EHOSTUNREACH, EINVAL, ELOOP, ENODEV, ENOENT, ENOTCONN, EOPNOTSUPP, EPERM,
 };
 use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
+use crate::msg::{self, After, Out};
 use crate::netlink::{dump_one, fail, AttrWriter, Dump, Msg, NetRef, NlError, NlResult, Request};
 use crate::pernet;
 use crate::rcu;
 use crate::skb::Skb;
 
 /// Sends events to the multicast group of one namespace.
-struct Mcast {
-    net: NetRef,
+pub(crate) struct Mcast {
+    pub(crate) net: NetRef,
 }
 
 fn put_node(w: &mut impl AttrWriter, t: u32, n: &NodeInfo) -> DResult {
@@ -121,10 +122,9 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             | b::netgraph_cmd_NETGRAPH_CMD_RMHOOK
             | b::netgraph_cmd_NETGRAPH_CMD_SHUTDOWN
             | b::netgraph_cmd_NETGRAPH_CMD_DATA
-            // Every message of the current types changes state; read-only
-            // messages (statistics) will be open to all.
-            | b::netgraph_cmd_NETGRAPH_CMD_MSG
     );
+    // MSG: checked per message (read-only ones are open to all).
+    let mut err: Option<NlError> = None;
     if changes && !pernet::capable(r) {
         return fail(
             EPERM,
@@ -151,7 +151,7 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             let (ours, peer) = hook_pair(r)?;
             g.with(|s| {
                 let at = s.resolve_from(c, path_or_dot(r))?;
-                s.mkpeer(at, ty, ours, peer, &mut ev).map(|_| ())
+                s.mkpeer(g.net, at, ty, ours, peer, &mut ev).map(|_| ())
             })?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_CONNECT => {
@@ -193,16 +193,57 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             reply_node(r, &info)?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_MSG => {
-            let msg = req_str(
+            let name = req_str(
                 r,
                 b::netgraph_attr_NETGRAPH_A_MSG_CMD,
                 "missing message name",
             )?;
-            let node = g.with(|s| {
+            let mut reply = r.reply(cmd)?;
+            let desc = g.with(|s| {
                 let id = s.resolve_from(c, path_or_dot(r))?;
-                s.node(id).ok_or(NlError::from(ENOENT))
+                let Some(node) = s.node(id) else {
+                    return fail(ENOENT, "no such node");
+                };
+                let Some(desc) = node.ty.msgs.iter().find(|m| m.name.as_bytes() == name) else {
+                    return fail(EINVAL, "unknown message for this node type");
+                };
+                if !desc.readonly && !pernet::capable(r) {
+                    return fail(
+                        EPERM,
+                        "needs CAP_NET_ADMIN in the namespace's user namespace",
+                    );
+                }
+                let args = msg::parse(desc, r.attr(b::netgraph_attr_NETGRAPH_A_ARGS))?;
+                reply.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
+                reply.put_u32(b::netgraph_attr_NETGRAPH_A_MSG_ID, desc.id)?;
+                let rtnl = s.rtnl();
+                let mut after = After::Keep;
+                reply
+                    .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
+                        let mut out = Out::new(m);
+                        match node.imp.rcvmsg(&rtnl, desc, args, &mut out) {
+                            Ok(a) => {
+                                after = a;
+                                Ok(())
+                            }
+                            Err(e) => {
+                                err = Some(e);
+                                Err(EINVAL)
+                            }
+                        }
+                    })
+                    .map_err(|e| match err.take() {
+                        Some(ne) => ne,
+                        None => NlError::from(e),
+                    })?;
+                if after == After::Destroy {
+                    s.destroy(id, &mut ev);
+                }
+                Ok(desc)
             })?;
-            node.imp.rcvmsg(msg)?;
+            if desc.reply.is_some() {
+                r.send_reply(reply)?;
+            }
         }
         b::netgraph_cmd_NETGRAPH_CMD_DATA => {
             let hook = req_str(r, b::netgraph_attr_NETGRAPH_A_HOOK, "missing hook name")?;
@@ -278,8 +319,9 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                             false
                         }
                     }
-                })
-            });
+                });
+                Ok(())
+            })?;
             err?;
             match next {
                 Some(id) => *d.state(0) = id as isize,
@@ -350,7 +392,7 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             while i < crate::types::COUNT {
                 let t = crate::types::ALL[i];
                 if want.map_or(true, |w| w == t.name.as_bytes()) {
-                    let n = g.with(|s| s.type_count(i));
+                    let n = g.with(|s| Ok(s.type_count(i)))?;
                     let ok = dump_one(d, |m| {
                         m.nest(b::netgraph_attr_NETGRAPH_A_TYPE, |m| {
                             m.put_str(
@@ -358,7 +400,15 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                                 t.name.as_bytes(),
                             )?;
                             m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_NUMNODES, n)?;
-                            m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_COOKIE, t.cookie)
+                            m.put_u32(b::netgraph_type_attr_NETGRAPH_TYPE_A_COOKIE, t.cookie)?;
+                            if cmd == b::netgraph_cmd_NETGRAPH_CMD_GETTYPE {
+                                for desc in t.msgs {
+                                    m.nest(b::netgraph_type_attr_NETGRAPH_TYPE_A_MSG, |m| {
+                                        msg::put_desc(m, desc)
+                                    })?;
+                                }
+                            }
+                            Ok(())
                         })
                     })?;
                     if !ok {
@@ -401,7 +451,10 @@ pub(crate) extern "C" fn ng_rs_sock_release(net: *mut b::net, portid: u32) {
     let net = NetRef(net);
     if let Some(g) = pernet::graph(net) {
         let mut ev = Mcast { net };
-        g.with(|s| s.socket_closed(portid, &mut ev));
+        let _ = g.with(|s| {
+            s.socket_closed(portid, &mut ev);
+            Ok(())
+        });
     }
 }
 

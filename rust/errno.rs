@@ -77,4 +77,6 @@ errnos!(
     ENOSYS,
     EBUSY,
     EAGAIN,
+    EDEADLK,
+    EADDRNOTAVAIL,
 );

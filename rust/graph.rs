@@ -6,20 +6,25 @@
 //! Control operations are serialised by the graph's mutex (process context).
 //! Node types see only safe interfaces: [`NodeImpl`] callbacks.
 
-use crate::errno::{DResult, EADDRINUSE, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO};
+use crate::errno::{
+    DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO,
+};
+use crate::msg::{After, MsgDesc, Out, Value};
+use crate::netdev::Dir;
 use crate::netlink::{fail, NetRef, NlResult};
 use crate::path::{self, Base, Name};
 use crate::rcu::{self, RcuArc, Retired, Writer};
+use crate::rtnl::Rtnl;
 use crate::skb::Skb;
 use crate::vec_ext::VecExt;
+use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Arc;
 
-/// Makes the per-node state of a new node.
-pub(crate) type Ctor = fn() -> DResult<Arc<dyn NodeImpl>>;
+/// Makes the per-node state of a new node in namespace `net` (RTNL held).
+pub(crate) type Ctor = fn(net: NetRef) -> NlResult<Arc<dyn NodeImpl>>;
 
 /// A node type: its name, FreeBSD cookie and constructor.
 pub(crate) struct TypeInfo {
@@ -29,6 +34,8 @@ pub(crate) struct TypeInfo {
     pub(crate) cookie: u32,
     /// `None` for types that `mkpeer` cannot create (`socket`, `ether`).
     pub(crate) ctor: Option<Ctor>,
+    /// The type-specific messages.
+    pub(crate) msgs: &'static [MsgDesc],
 }
 
 /// What a node type decides when a hook is created.
@@ -40,7 +47,22 @@ pub(crate) struct NewHook {
 }
 
 /// The behaviour of one node type. Implementations are safe Rust.
+///
+/// Control callbacks run in process context with the RTNL held (`rtnl`);
+/// data callbacks run in BH context under RCU.
 pub(crate) trait NodeImpl: Send + Sync {
+    /// The node was created; `node` is its data-path half. Types that own
+    /// devices create them here. An error destroys the node.
+    fn attach(&self, _rtnl: &Rtnl, _net: NetRef, _node: &Arc<Node>) -> NlResult {
+        Ok(())
+    }
+
+    /// The name the node takes when it is made, if that name is free
+    /// (`eiface` nodes are named after their interface).
+    fn name_hint(&self, _rtnl: &Rtnl) -> Option<Name> {
+        None
+    }
+
     /// Accepts or refuses a new hook named `name`; `taken` tells whether a
     /// name is already used on this node.
     fn newhook(&self, name: &[u8], _taken: &dyn Fn(&[u8]) -> bool) -> NlResult<NewHook> {
@@ -50,22 +72,44 @@ pub(crate) trait NodeImpl: Send + Sync {
         }
     }
 
-    /// A hook was removed; `hooks_left` remain. `true` shuts the node down.
-    fn disconnect(&self, hooks_left: usize) -> bool {
+    /// `hook` was connected and published. An error removes the edge again
+    /// (and `disconnect` is called).
+    fn connected(&self, _rtnl: &Rtnl, _node: &Arc<Node>, _hook: &Hook) -> NlResult {
+        Ok(())
+    }
+
+    /// `hook` was removed; `hooks_left` remain. `true` shuts the node down.
+    fn disconnect(&self, _rtnl: &Rtnl, _node: &Arc<Node>, _hook: &Hook, hooks_left: usize) -> bool {
         hooks_left == 0
     }
 
+    /// Whether a shutdown request only resets the node (FreeBSD `ether`:
+    /// the hooks go, the node stays). Namespace exit destroys it anyway.
+    fn survives_shutdown(&self) -> bool {
+        false
+    }
+
+    /// A shutdown request reset a surviving node; its hooks are gone.
+    fn reset(&self, _rtnl: &Rtnl) {}
+
     /// The node is going away: its hooks are already gone. Release what
-    /// the type holds outside the graph (devices, timers). Process context.
-    fn shutdown(&self) {}
+    /// the type holds outside the graph (devices, timers).
+    fn shutdown(&self, _rtnl: &Rtnl, _node: &Arc<Node>) {}
 
     /// The netlink port of a socket node; `None` for every other type.
     fn socket_portid(&self) -> Option<u32> {
         None
     }
 
-    /// A type-specific control message, by its ASCII name.
-    fn rcvmsg(&self, _cmd: &[u8]) -> NlResult {
+    /// A type-specific control message (one of the type's `msgs`), its
+    /// argument checked against the schema; the reply goes to `out`.
+    fn rcvmsg(
+        &self,
+        _rtnl: &Rtnl,
+        _msg: &'static MsgDesc,
+        _args: Option<Value<'_>>,
+        _out: &mut Out<'_>,
+    ) -> NlResult<After> {
         fail(EINVAL, "unknown message for this node type")
     }
 
@@ -74,6 +118,29 @@ pub(crate) trait NodeImpl: Send + Sync {
         drop(skb);
         Ok(())
     }
+
+    /// Whether a frame crossing the node's device in direction `dir` is
+    /// taken by the graph; `known` tells whether the stack handles its
+    /// EtherType. (Device-backed types.)
+    fn wants_frame(
+        &self,
+        _g: &rcu::Guard,
+        _node: &Node,
+        _dir: Dir,
+        _known: &dyn Fn() -> bool,
+    ) -> bool {
+        false
+    }
+
+    /// A frame from the node's device (see `wants_frame`).
+    fn frame_from_device(&self, _fwd: &mut Fwd<'_>, _node: &Node, skb: Skb, _dir: Dir) -> DResult {
+        drop(skb);
+        Ok(())
+    }
+
+    /// The node's device is being unregistered by someone else; stop
+    /// using it. (RTNL held.)
+    fn device_gone(&self) {}
 }
 
 /// Most nodes one frame may cross in a chain (bounds the kernel stack).
@@ -97,6 +164,11 @@ impl<'g> Fwd<'g> {
             depth: 0,
             budget: MAX_DELIVERIES,
         }
+    }
+
+    /// The RCU read section the frame travels in.
+    pub(crate) fn guard(&self) -> &'g rcu::Guard {
+        self.guard
     }
 
     /// The hooks of `node`, oldest first, as published for the data path.
@@ -159,6 +231,8 @@ pub(crate) struct HookList {
 
 /// One node. The data-path part, shared with frames in flight.
 pub(crate) struct Node {
+    /// The node's ID in its graph.
+    pub(crate) id: u32,
     /// The node's type.
     pub(crate) ty: &'static TypeInfo,
     /// The type's per-node state.
@@ -167,6 +241,16 @@ pub(crate) struct Node {
     hooks: RcuArc<HookList>,
     /// Frames dropped here because of the depth or delivery budget.
     pub(crate) loop_drops: AtomicU64,
+}
+
+impl Node {
+    /// The hooks, oldest first, as published for the data path.
+    pub(crate) fn hooks<'g>(&'g self, g: &'g rcu::Guard) -> &'g [Arc<Hook>] {
+        match self.hooks.get(g) {
+            Some(l) => l.hooks.as_slice(),
+            None => &[],
+        }
+    }
 }
 
 struct HookEntry {
@@ -233,8 +317,10 @@ impl EventSink for NoEvents {
     fn event(&mut self, _ev: Event) {}
 }
 
-/// The state behind the graph's mutex.
+/// The graph's state, guarded by the RTNL.
 pub(crate) struct GraphState {
+    /// Net devices with a node (`ether`): device address -> node ID.
+    pub(crate) devices: RBTree<usize, u32>,
     writer: Writer,
     garbage: Retired<Garbage>,
     next_id: u32,
@@ -246,14 +332,29 @@ pub(crate) struct GraphState {
 }
 
 /// One namespace's graph.
-#[pin_data]
+///
+/// Control operations of every graph are serialised by the RTNL: nodes own
+/// net devices, and device events (under the RTNL) change graphs, so one
+/// lock order (RTNL only) rules out deadlocks between graphs and devices.
+///
+/// # Invariants
+///
+/// `state` is accessed only with the RTNL held and `busy` set, by
+/// [`Graph::with_rtnl`]; `busy` is read and written only under the RTNL.
 pub(crate) struct Graph {
     /// The namespace; valid for the graph's whole life (the graph is freed
     /// by the namespace's pernet exit).
     pub(crate) net: NetRef,
-    #[pin]
-    state: Mutex<GraphState>,
+    state: UnsafeCell<GraphState>,
+    busy: Cell<bool>,
 }
+
+// SAFETY: `state` and `busy` are only accessed under the RTNL (type
+// invariant), which serialises all threads; `GraphState` may move between
+// threads (its contents are `Send`).
+unsafe impl Sync for Graph {}
+// SAFETY: as above.
+unsafe impl Send for Graph {}
 
 /// Who asks: the netlink port of the requesting socket.
 #[derive(Clone, Copy)]
@@ -264,34 +365,57 @@ pub(crate) struct Caller {
 
 impl Graph {
     /// A new, empty graph for `net`.
-    pub(crate) fn new(net: NetRef) -> impl PinInit<Self> {
-        pin_init!(Self {
+    pub(crate) fn new(net: NetRef) -> Self {
+        Self {
             net,
-            state <- new_mutex!(GraphState {
-                // SAFETY: the token lives in the state behind `state`'s
-                // mutex, which serialises every writer of this graph's
-                // RCU pointers (all reachable only from this graph).
+            state: UnsafeCell::new(GraphState {
+                // SAFETY: the token lives in the state, which only the RTNL
+                // holder reaches; that serialises every writer of this
+                // graph's RCU pointers (all reachable only from this graph).
                 writer: unsafe { Writer::new() },
                 garbage: Retired::new(),
                 next_id: 1,
                 nodes: RBTree::new(),
                 names: RBTree::new(),
                 sockets: RBTree::new(),
+                devices: RBTree::new(),
                 counts: [0; crate::types::COUNT],
-            }, "netgraph_graph"),
-        })
+            }),
+            busy: Cell::new(false),
+        }
     }
 
-    /// Runs `f` with the graph locked. What `f` unpublished is released
-    /// after the lock is dropped and a grace period has passed.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut GraphState) -> R) -> R {
-        let (r, garbage) = {
-            let mut g = self.state.lock();
-            let r = f(&mut g);
-            (r, core::mem::replace(&mut g.garbage, Retired::new()))
-        };
+    /// Runs `f` on the graph with the RTNL taken. What `f` unpublished is
+    /// released after a grace period.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut GraphState) -> NlResult<T>) -> NlResult<T> {
+        let rtnl = Rtnl::lock();
+        // A graph is only busy while an RTNL holder runs `f`, and we just
+        // took the RTNL: `None` cannot happen, but is an error, not a panic.
+        match self.with_rtnl(&rtnl, f) {
+            Some(r) => r,
+            None => fail(EDEADLK, "graph busy"),
+        }
+    }
+
+    /// Runs `f` on the graph; the caller holds the RTNL. `None` if this
+    /// graph is already being changed further up the caller's stack (a
+    /// device event caused by the graph's own operation).
+    pub(crate) fn with_rtnl<R>(
+        &self,
+        _rtnl: &Rtnl,
+        f: impl FnOnce(&mut GraphState) -> R,
+    ) -> Option<R> {
+        if self.busy.replace(true) {
+            return None;
+        }
+        // SAFETY: the RTNL is held and `busy` was clear, so no other
+        // reference to the state exists (type invariant).
+        let s = unsafe { &mut *self.state.get() };
+        let r = f(s);
+        let garbage = core::mem::replace(&mut s.garbage, Retired::new());
+        self.busy.set(false);
         drop(garbage);
-        r
+        Some(r)
     }
 }
 
@@ -308,6 +432,14 @@ fn hook_name(s: &[u8]) -> NlResult<&[u8]> {
 }
 
 impl GraphState {
+    /// The RTNL token of the running operation.
+    pub(crate) fn rtnl(&self) -> Rtnl {
+        // SAFETY: the state is only reachable through `Graph::with_rtnl`,
+        // which runs with the RTNL held; the token does not outlive `self`'s
+        // borrow in practice (it is used within the operation).
+        unsafe { Rtnl::assume_held() }
+    }
+
     /// Living nodes of type index `i`.
     pub(crate) fn type_count(&self, i: usize) -> u32 {
         self.counts[i]
@@ -343,12 +475,14 @@ impl GraphState {
         fail(ENOSPC, "no free node ID")
     }
 
-    /// Creates a node of `ty` with `imp`; returns its ID.
-    fn add_node(
+    /// Creates a node of `ty` with `imp` in this graph (named `name`, or
+    /// the type's hint when that is free); returns its ID.
+    pub(crate) fn add_node(
         &mut self,
         ty: &'static TypeInfo,
         imp: Arc<dyn NodeImpl>,
         name: Option<Name>,
+        net: NetRef,
         ev: &mut dyn EventSink,
     ) -> NlResult<u32> {
         if let Some(n) = name {
@@ -359,6 +493,7 @@ impl GraphState {
         let id = self.alloc_id()?;
         let node = Arc::new(
             Node {
+                id,
                 ty,
                 imp,
                 hooks: RcuArc::empty(),
@@ -366,18 +501,41 @@ impl GraphState {
             },
             GFP_KERNEL,
         )?;
+        let rtnl = self.rtnl();
+        node.imp.attach(&rtnl, net, &node)?;
+        let name = match name {
+            Some(n) => Some(n),
+            // FreeBSD: failing to take the hinted name is not an error.
+            None => node
+                .imp
+                .name_hint(&rtnl)
+                .filter(|n| path::check_node_name(n.as_bytes()).is_ok())
+                .filter(|n| self.names.get(n).is_none()),
+        };
         let entry = NodeEntry {
-            node,
+            node: node.clone(),
             name,
             hooks: KVec::new(),
         };
-        if let Some(n) = name {
-            self.names.try_create_and_insert(n, id, GFP_KERNEL)?;
+        let inserted = match name {
+            Some(n) => self
+                .names
+                .try_create_and_insert(n, id, GFP_KERNEL)
+                .map(|_| ()),
+            None => Ok(()),
         }
-        if let Err(e) = self.nodes.try_create_and_insert(id, entry, GFP_KERNEL) {
+        .and_then(|()| {
+            self.nodes
+                .try_create_and_insert(id, entry, GFP_KERNEL)
+                .map(|_| ())
+        });
+        if let Err(e) = inserted {
             if let Some(n) = name {
-                self.names.remove(&n);
+                if self.names.get(&n) == Some(&id) {
+                    self.names.remove(&n);
+                }
             }
+            node.imp.shutdown(&rtnl, &node);
             return Err(e.into());
         }
         self.counts[type_index(ty)] += 1;
@@ -448,7 +606,7 @@ impl GraphState {
                     None => None,
                 };
                 let imp = crate::types::socket::new(c.portid, c.net)?;
-                let id = self.add_node(&crate::types::socket::TYPE, imp, name, ev)?;
+                let id = self.add_node(&crate::types::socket::TYPE, imp, name, c.net, ev)?;
                 if let Err(e) = self.sockets.try_create_and_insert(c.portid, id, GFP_KERNEL) {
                     self.shutdown(id, ev);
                     return Err(e.into());
@@ -584,6 +742,17 @@ impl GraphState {
             let _ = self.remove_edge(a, ha.name.as_bytes(), &mut pending, &mut NoEvents);
             return Err(e.into());
         }
+        let rtnl = self.rtnl();
+        let connected = hook_a
+            .node
+            .imp
+            .connected(&rtnl, &hook_a.node, &hook_a)
+            .and_then(|()| hook_b.node.imp.connected(&rtnl, &hook_b.node, &hook_b));
+        if let Err(e) = connected {
+            let mut pending = KVec::new();
+            let _ = self.remove_edge(a, ha.name.as_bytes(), &mut pending, &mut NoEvents);
+            return Err(e);
+        }
         for (n, h) in [(a, ha.name), (b, hb.name)] {
             if let (Some(ni), Some(li)) = (
                 self.info(n),
@@ -601,6 +770,7 @@ impl GraphState {
     /// FreeBSD `NGM_MKPEER`: creates a node of `ty` and connects it.
     pub(crate) fn mkpeer(
         &mut self,
+        net: NetRef,
         at: u32,
         ty: &[u8],
         ourhook: &[u8],
@@ -622,8 +792,8 @@ impl GraphState {
             Some(_) => {}
             None => return fail(ENOENT, "no such node"),
         }
-        let imp = ctor()?;
-        let id = self.add_node(t, imp, None, ev)?;
+        let imp = ctor(net)?;
+        let id = self.add_node(t, imp, None, net, ev)?;
         if let Err(e) = self.add_edge(at, ourhook, id, peerhook, ev) {
             self.destroy(id, ev);
             return Err(e);
@@ -680,6 +850,7 @@ impl GraphState {
             }
         }
         let hook = Name::new(hook).unwrap_or(peer_hook);
+        let mut gone: KVec<Arc<Hook>> = KVec::with_capacity(2, GFP_KERNEL)?;
         for (n, h) in [(id, hook), (peer, peer_hook)] {
             let removed = self.nodes.get_mut(&n).and_then(|e| {
                 let i = e.hooks.iter().position(|x| x.name == h)?;
@@ -690,24 +861,31 @@ impl GraphState {
                 if let Some(p) = entry.hook.peer.replace(None, &mut self.writer) {
                     self.garbage.push(Garbage::Hook(p));
                 }
-                self.garbage.push(Garbage::Hook(entry.hook));
+                gone.push(entry.hook, GFP_KERNEL)?;
             }
             // On allocation failure the old list stays published; its stale
             // hook has no peer, so frames sent to it are dropped, and the
             // next publish (or the node's destruction) replaces it.
             let _ = self.publish(n);
         }
-        for n in [id, peer] {
-            if let Some(e) = self.nodes.get(&n) {
-                if e.node.imp.disconnect(e.hooks.len()) && !pending.contains(&n) {
-                    pending.push(n, GFP_KERNEL)?;
+        let rtnl = self.rtnl();
+        let mut result = Ok(());
+        for h in gone.iter() {
+            let n = h.node.clone();
+            let Some(nid) = self.id_of(&n) else {
+                continue;
+            };
+            let left = self.nodes.get(&nid).map_or(0, |e| e.hooks.len());
+            if n.imp.disconnect(&rtnl, &n, h, left) && !pending.contains(&nid) {
+                if let Err(e) = pending.push(nid, GFP_KERNEL) {
+                    result = Err(e.into());
                 }
             }
-            if id == peer {
-                break;
-            }
         }
-        Ok(())
+        for h in gone {
+            self.garbage.push(Garbage::Hook(h));
+        }
+        result
     }
 
     fn run_shutdowns(&mut self, mut pending: KVec<u32>, ev: &mut dyn EventSink) {
@@ -716,12 +894,40 @@ impl GraphState {
         }
     }
 
-    /// FreeBSD `NGM_SHUTDOWN` (and cascades).
+    /// FreeBSD `NGM_SHUTDOWN` (and cascades). Types that survive shutdown
+    /// (`ether`) only lose their hooks.
     pub(crate) fn shutdown(&mut self, id: u32, ev: &mut dyn EventSink) {
-        self.destroy(id, ev);
+        let survives = self
+            .nodes
+            .get(&id)
+            .is_some_and(|e| e.node.imp.survives_shutdown());
+        if !survives {
+            return self.destroy(id, ev);
+        }
+        let mut pending = KVec::new();
+        while let Some(hook) = self
+            .nodes
+            .get(&id)
+            .and_then(|e| e.hooks.last().map(|h| h.name))
+        {
+            let _ = self.remove_edge(id, hook.as_bytes(), &mut pending, ev);
+        }
+        if let Some(e) = self.nodes.get(&id) {
+            e.node.imp.reset(&self.rtnl());
+        }
+        self.run_shutdowns(pending, ev);
     }
 
-    fn destroy(&mut self, id: u32, ev: &mut dyn EventSink) {
+    /// The ID of `node`, if it is still in this graph.
+    fn id_of(&self, node: &Arc<Node>) -> Option<u32> {
+        self.nodes
+            .get(&node.id)
+            .filter(|e| core::ptr::eq(&*e.node, &**node))
+            .map(|_| node.id)
+    }
+
+    /// Destroys node `id` for good (and cascades).
+    pub(crate) fn destroy(&mut self, id: u32, ev: &mut dyn EventSink) {
         let mut pending = KVec::new();
         self.destroy_into(id, &mut pending, ev);
         self.run_shutdowns(pending, ev);
@@ -745,8 +951,10 @@ impl GraphState {
             return;
         };
         if let Some(e) = self.nodes.get(&id) {
-            e.node.imp.shutdown();
+            let rtnl = self.rtnl();
+            e.node.imp.shutdown(&rtnl, &e.node);
         }
+        crate::types::ether::forget(self, id);
         if let Some(e) = self.nodes.remove(&id) {
             if let Some(n) = e.name {
                 self.names.remove(&n);

@@ -14,12 +14,15 @@ mod bindings;
 mod control;
 mod errno;
 mod graph;
+mod msg;
+mod netdev;
 mod netlink;
 // Shared with the host tests (tests/host), where its items are public API.
 #[allow(dead_code, unreachable_pub)]
 mod path;
 mod pernet;
 mod rcu;
+mod rtnl;
 mod skb;
 mod types;
 mod vec_ext;

@@ -102,6 +102,33 @@ impl<'a> Attr<'a> {
         }
     }
 
+    /// The attribute's type (its position, inside message arguments).
+    pub(crate) fn kind(&self) -> u32 {
+        // SAFETY: `ptr` is a valid attribute (type invariant).
+        unsafe { bindings::ng_shim_nla_type(self.ptr.as_ptr()) as u32 }
+    }
+
+    /// The attributes nested in this one (stops at a malformed one).
+    pub(crate) fn nested(self) -> impl Iterator<Item = Attr<'a>> {
+        let mut pos: *const bindings::nlattr = core::ptr::null();
+        let mut done = false;
+        core::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            // SAFETY: `self.ptr` is a complete attribute; `pos` is null or an
+            // attribute the shim returned from inside it, and the shim checks
+            // that the next one lies completely inside the nest.
+            let next = unsafe { bindings::ng_shim_nla_next_in(self.ptr.as_ptr(), pos) };
+            pos = next;
+            // SAFETY: the shim returned null or a complete attribute inside
+            // `self`, which lives for `'a`.
+            let a = unsafe { Attr::from_ptr(next) };
+            done = a.is_none();
+            a
+        })
+    }
+
     /// A string attribute without its NUL (the policy guarantees one).
     pub(crate) fn str_bytes(&self) -> &'a [u8] {
         let p = self.payload();

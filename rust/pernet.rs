@@ -49,7 +49,7 @@ pub(crate) extern "C" fn ng_rs_net_init(net: *mut b::net) -> *mut core::ffi::c_v
     let Some(net) = NonNull::new(net) else {
         return core::ptr::null_mut();
     };
-    match KBox::pin_init(Graph::new(NetRef(net)), GFP_KERNEL) {
+    match KBox::pin(Graph::new(NetRef(net)), GFP_KERNEL) {
         Ok(g) => g.into_foreign().cast_mut(),
         Err(_) => core::ptr::null_mut(),
     }
@@ -64,7 +64,10 @@ pub(crate) extern "C" fn ng_rs_net_exit(graph: *mut core::ffi::c_void) {
     // SAFETY: `graph` came from `into_foreign` in `ng_rs_net_init`; the shim
     // calls this once per namespace, after which the slot is cleared.
     let g = unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::from_foreign(graph) };
-    g.with(|s| s.destroy_all());
+    let _ = g.with(|s| {
+        s.destroy_all();
+        Ok(())
+    });
 }
 
 const _: [unsafe extern "C" fn(*mut b::net) -> *mut core::ffi::c_void; 2] =

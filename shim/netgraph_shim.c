@@ -140,9 +140,16 @@ static int __net_init ng_net_init(struct net *net)
 static void __net_exit ng_net_exit(struct net *net)
 {
 	struct ng_pernet *pn = net_generic(net, ng_net_id);
+	void *graph;
 
-	ng_rs_net_exit(pn->graph);
+	/* eiface devices owned by other namespaces go home first. */
+	ng_dev_net_exit(net);
+	/* Device events for this namespace see no graph from now on. */
+	rtnl_lock();
+	graph = pn->graph;
 	pn->graph = NULL;
+	rtnl_unlock();
+	ng_rs_net_exit(graph);
 }
 
 /* A device subsystem: eiface nodes own net devices. */
@@ -155,9 +162,11 @@ static struct pernet_operations ng_net_ops = {
 
 void *ng_shim_net_graph(const struct net *net)
 {
+	/* NULL while the namespace is being set up before our pernet init
+	 * (device events of earlier subsystems, e.g. loopback). */
 	struct ng_pernet *pn = net_generic(net, ng_net_id);
 
-	return pn->graph;
+	return pn ? pn->graph : NULL;
 }
 
 /* --- socket release --- */
@@ -188,9 +197,12 @@ int ng_shim_register(void)
 	err = register_pernet_device(&ng_net_ops);
 	if (err)
 		goto err_wq;
-	err = netlink_register_notifier(&ng_netlink_notifier);
+	err = ng_dev_register();
 	if (err)
 		goto err_pernet;
+	err = netlink_register_notifier(&ng_netlink_notifier);
+	if (err)
+		goto err_dev;
 	err = genl_register_family(&ng_family);
 	if (err)
 		goto err_notifier;
@@ -198,6 +210,11 @@ int ng_shim_register(void)
 
 err_notifier:
 	netlink_unregister_notifier(&ng_netlink_notifier);
+err_dev:
+	ng_dev_unregister_notifier();
+	unregister_pernet_device(&ng_net_ops);
+	ng_dev_unregister_link();
+	goto err_wq;
 err_pernet:
 	unregister_pernet_device(&ng_net_ops);
 err_wq:
@@ -211,7 +228,9 @@ void ng_shim_unregister(void)
 	/* No new requests, then no socket events, then tear the graphs down. */
 	genl_unregister_family(&ng_family);
 	netlink_unregister_notifier(&ng_netlink_notifier);
+	ng_dev_unregister_notifier();
 	unregister_pernet_device(&ng_net_ops);
+	ng_dev_unregister_link();
 	/* Deferred releases: queued after their grace period, then run. */
 	rcu_barrier();
 	destroy_workqueue(ng_wq);
@@ -351,7 +370,7 @@ int ng_shim_nla_type(const struct nlattr *nla)
 const struct nlattr *ng_shim_nla_next_in(const struct nlattr *nest,
 					 const struct nlattr *pos)
 {
-	const struct nlattr *end = (const void *)nest + nla_total_size(nla_len(nest));
+	const struct nlattr *end = (const void *)nest + nest->nla_len;
 	int rem;
 
 	if (!pos)

@@ -44,3 +44,7 @@ ngctl shutdown uplinkhub:
 echo
 echo "== after shutdown"
 ngctl list
+echo
+echo "== the tutorial: three namespaces routed over eiface pairs wired in the host's graph"
+Documentation/examples/eiface-routed-namespaces.sh
+Documentation/examples/eiface-routed-namespaces.sh cleanup

@@ -5,7 +5,9 @@
 
 use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS};
 use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
-use crate::netlink::{fail, NlResult};
+use crate::msg::{After, MsgDesc, Out, Value};
+use crate::netlink::{fail, NetRef, NlResult};
+use crate::rtnl::Rtnl;
 use crate::skb::Skb;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
@@ -16,13 +18,16 @@ pub(crate) static TYPE: TypeInfo = TypeInfo {
     name: "hub",
     cookie: 1082189597,
     ctor: Some(new),
+    msgs: &MSGS,
 };
+
+static MSGS: [MsgDesc; 1] = [MsgDesc::set("setpersistent", 1, None)];
 
 struct Hub {
     persistent: AtomicBool,
 }
 
-fn new() -> DResult<Arc<dyn NodeImpl>> {
+fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
     let hub = Arc::new(
         Hub {
             persistent: AtomicBool::new(false),
@@ -33,15 +38,21 @@ fn new() -> DResult<Arc<dyn NodeImpl>> {
 }
 
 impl NodeImpl for Hub {
-    fn disconnect(&self, hooks_left: usize) -> bool {
-        hooks_left == 0 && !self.persistent.load(Ordering::Relaxed)
+    fn disconnect(&self, _rtnl: &Rtnl, _node: &Arc<Node>, _hook: &Hook, left: usize) -> bool {
+        left == 0 && !self.persistent.load(Ordering::Relaxed)
     }
 
-    fn rcvmsg(&self, cmd: &[u8]) -> NlResult {
-        match cmd {
-            b"setpersistent" => {
+    fn rcvmsg(
+        &self,
+        _rtnl: &Rtnl,
+        msg: &'static MsgDesc,
+        _args: Option<Value<'_>>,
+        _out: &mut Out<'_>,
+    ) -> NlResult<After> {
+        match msg.name {
+            "setpersistent" => {
                 self.persistent.store(true, Ordering::Relaxed);
-                Ok(())
+                Ok(After::Keep)
             }
             _ => fail(EINVAL, "hub knows only setpersistent"),
         }

@@ -4,13 +4,16 @@
 
 use crate::graph::TypeInfo;
 
+pub(crate) mod eiface;
+pub(crate) mod ether;
 pub(crate) mod hub;
 pub(crate) mod socket;
 
 /// Every type, in `listtypes` order.
-pub(crate) static ALL: [&TypeInfo; COUNT] = [&socket::TYPE, &hub::TYPE];
+pub(crate) static ALL: [&TypeInfo; COUNT] =
+    [&socket::TYPE, &ether::TYPE, &eiface::TYPE, &hub::TYPE];
 /// Number of types.
-pub(crate) const COUNT: usize = 2;
+pub(crate) const COUNT: usize = 4;
 
 /// The type named `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static TypeInfo> {

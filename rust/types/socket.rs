@@ -8,6 +8,7 @@ use crate::bindings as b;
 use crate::errno::DResult;
 use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
 use crate::netlink::{AttrWriter, Msg, NetRef};
+use crate::rtnl::Rtnl;
 use crate::skb::Skb;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -17,6 +18,7 @@ pub(crate) static TYPE: TypeInfo = TypeInfo {
     name: "socket",
     cookie: 682683331,
     ctor: None,
+    msgs: &[],
 };
 
 struct Socket {
@@ -25,7 +27,7 @@ struct Socket {
 }
 
 impl NodeImpl for Socket {
-    fn disconnect(&self, _hooks_left: usize) -> bool {
+    fn disconnect(&self, _rtnl: &Rtnl, _node: &Arc<Node>, _hook: &Hook, _left: usize) -> bool {
         false
     }
 

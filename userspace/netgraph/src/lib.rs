@@ -15,6 +15,8 @@ use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
 use std::collections::VecDeque;
 use std::fmt;
 
+pub mod ascii;
+
 /// Constants of the uapi header `include/uapi/linux/netgraph.h`.
 #[allow(non_upper_case_globals, non_camel_case_types, dead_code, clippy::all)]
 pub mod sys {
@@ -314,6 +316,16 @@ pub struct TypeInfo {
     pub name: String,
     pub numnodes: u32,
     pub cookie: u32,
+}
+
+/// The answer to a type-specific message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MsgReply {
+    /// The command's name and number.
+    pub cmd: String,
+    pub id: u32,
+    /// The payload of the reply value, when the message has one.
+    pub args: Option<Vec<u8>>,
 }
 
 /// Something that arrived without being asked for.
@@ -676,13 +688,42 @@ impl Client {
         Ok(v)
     }
 
-    /// A type-specific control message with no arguments.
-    pub fn msg(&mut self, path: &str, cmd: &str, args: Option<Vec<Attr>>) -> Result<Vec<NgMsg>> {
+    /// The messages a node type accepts (`NETGRAPH_CMD_GETTYPE`).
+    pub fn gettype(&mut self, name: &str) -> Result<Vec<ascii::MsgSchema>> {
+        let mut v = Vec::new();
+        self.dump(
+            c::NETGRAPH_CMD_GETTYPE,
+            vec![s(a::NETGRAPH_A_TYPE_NAME, name)],
+            |m| {
+                let at = m.parsed()?;
+                if let Some(t) = at.nested(a::NETGRAPH_A_TYPE)? {
+                    for b in t.all(ta::NETGRAPH_TYPE_A_MSG) {
+                        v.push(ascii::MsgSchema::from_attrs(&Attrs::parse(b)?)?);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(v)
+    }
+
+    /// A type-specific control message; `args` is the encoded top-level
+    /// value (position 1). Returns the reply's top-level payload, if any.
+    pub fn msg(&mut self, path: &str, cmd: &str, args: Option<Attr>) -> Result<MsgReply> {
         let mut attrs = vec![s(a::NETGRAPH_A_PATH, path), s(a::NETGRAPH_A_MSG_CMD, cmd)];
-        if let Some(args) = args {
-            attrs.push(Attr::Nested(a::NETGRAPH_A_ARGS as u16, args));
+        if let Some(arg) = args {
+            attrs.push(Attr::Nested(a::NETGRAPH_A_ARGS as u16, vec![arg]));
         }
-        self.request(c::NETGRAPH_CMD_MSG, attrs)
+        let mut reply = MsgReply::default();
+        for m in self.request(c::NETGRAPH_CMD_MSG, attrs)? {
+            let at = m.parsed()?;
+            reply.cmd = at.string(a::NETGRAPH_A_MSG_CMD).unwrap_or_default();
+            reply.id = at.u32(a::NETGRAPH_A_MSG_ID).unwrap_or(0);
+            if let Some(args) = at.nested(a::NETGRAPH_A_ARGS)? {
+                reply.args = args.bytes(1).map(|b| b.to_vec());
+            }
+        }
+        Ok(reply)
     }
 
     /// Sends one frame out of `hook` of this socket's node.

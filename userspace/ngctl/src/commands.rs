@@ -2,7 +2,7 @@
 //! the command implementations.
 
 use crate::output;
-use netgraph::{Async, Client, Error};
+use netgraph::{ascii, Async, Client, Error};
 use std::io::Write;
 
 /// How a command failed.
@@ -444,19 +444,75 @@ fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let [path, cmd, rest @ ..] = args else {
         return Err(CmdError::Usage);
     };
-    if !rest.is_empty() {
-        return Err(CmdError::Failed(
-            "msg: arguments are not supported yet for this command".into(),
-        ));
-    }
-    let replies = ctx
+    let text = rest.join(" ");
+    let node = ctx
         .client
-        .msg(path, cmd, None)
+        .nodeinfo(path)
         .map_err(|e| send_err("send msg", e))?;
-    for r in replies {
-        println!("Rec'd response \"{cmd}\" from \"{path}\":");
-        let _ = r;
-        println!("No arguments");
+    let msgs = ctx
+        .client
+        .gettype(&node.type_name)
+        .map_err(|e| send_err("send msg", e))?;
+    let Some(m) = msgs.iter().find(|m| &m.name == cmd) else {
+        let known: Vec<&str> = msgs.iter().map(|m| m.name.as_str()).collect();
+        return Err(CmdError::Failed(format!(
+            "send msg: Invalid argument (type \"{}\" has no message \"{cmd}\"; it has: {})",
+            node.type_name,
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    let arg = match (&m.args, text.trim().is_empty()) {
+        (None, true) => None,
+        (None, false) => {
+            return Err(CmdError::Failed(format!(
+                "msg: \"{cmd}\" takes no arguments"
+            )))
+        }
+        (Some(f), true) if matches!(f.kind, ascii::Kind::Struct(_)) => {
+            Some(ascii::encode(&ascii::default_value(f), f, 1))
+        }
+        (Some(_), true) => {
+            return Err(CmdError::Failed(format!(
+                "msg: \"{cmd}\" needs an argument"
+            )))
+        }
+        (Some(f), false) => match ascii::parse(&text, f) {
+            Ok(v) => Some(ascii::encode(&v, f, 1)),
+            Err(e) => return Err(CmdError::Failed(format!("msg: {}", e.show(&text)))),
+        },
+    };
+    let reply = ctx
+        .client
+        .msg(path, cmd, arg)
+        .map_err(|e| send_err("send msg", e))?;
+    let Some(rf) = &m.reply else {
+        return Ok(());
+    };
+    let from = format!("[{:x}]:", node.id);
+    let value = match &reply.args {
+        Some(b) => Some(ascii::decode(b, rf).map_err(|e| CmdError::Failed(e.to_string()))?),
+        None => None,
+    };
+    if ctx.json {
+        crate::print_json(&serde_json::json!({
+            "cmd": reply.cmd,
+            "id": reply.id,
+            "from": from,
+            "args": value.as_ref().map(|v| ascii::to_json(v, rf)),
+        }));
+        return Ok(());
+    }
+    println!(
+        "Rec'd response \"{}\" ({}) from \"{from}\":",
+        reply.cmd, reply.id as i32
+    );
+    match value.map(|v| ascii::format(&v, rf)) {
+        Some(t) if !t.is_empty() => println!("Args:\t{t}"),
+        _ => println!("No arguments"),
     }
     Ok(())
 }

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `eiface`: a virtual Ethernet interface `ngethN` whose wire is the hook
+//! `ether`. What the host sends on the interface leaves through `ether`;
+//! what arrives on `ether` is received by the host. Carrier is up while
+//! `ether` is connected. The node stays in the namespace that made it when
+//! the interface moves elsewhere, and its shutdown removes the interface
+//! wherever it is.
+
+use crate::errno::{DResult, ENETDOWN, ENOTCONN, EPFNOSUPPORT};
+use crate::graph::{Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::netdev::{self, DevSlot, Dir};
+use crate::netlink::{fail, NetRef, NlError, NlResult};
+use crate::path::Name;
+use crate::rtnl::Rtnl;
+use crate::skb::Skb;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// The `eiface` type (FreeBSD `NGM_EIFACE_COOKIE`).
+pub(crate) static TYPE: TypeInfo = TypeInfo {
+    name: "eiface",
+    cookie: 948105892,
+    ctor: Some(new),
+    msgs: &MSGS,
+};
+
+static MSGS: [MsgDesc; 2] = [
+    MsgDesc::get("getifname", 1, Field::new("", Kind::Str(15))),
+    MsgDesc::set("set", 3, Some(Field::new("", Kind::EthAddr))),
+];
+
+struct Eiface {
+    dev: DevSlot,
+}
+
+fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
+    let e = Arc::new(
+        Eiface {
+            dev: DevSlot::empty(),
+        },
+        GFP_KERNEL,
+    )?;
+    Ok(e)
+}
+
+impl NodeImpl for Eiface {
+    fn attach(&self, rtnl: &Rtnl, net: NetRef, node: &Arc<Node>) -> NlResult {
+        netdev::eiface_create(rtnl, net, node, &self.dev)
+            .map_err(|e| NlError::new(e, "cannot create the interface"))
+    }
+
+    fn name_hint(&self, rtnl: &Rtnl) -> Option<Name> {
+        self.dev.get_rtnl(rtnl).and_then(|d| d.name())
+    }
+
+    fn newhook(&self, name: &[u8], _taken: &dyn Fn(&[u8]) -> bool) -> NlResult<NewHook> {
+        match Name::new(name) {
+            Some(n) if name == b"ether" => Ok(NewHook { name: n, tag: 0 }),
+            _ => fail(EPFNOSUPPORT, "eiface has one hook: \"ether\""),
+        }
+    }
+
+    fn connected(&self, rtnl: &Rtnl, _node: &Arc<Node>, _hook: &Hook) -> NlResult {
+        if let Some(d) = self.dev.get_rtnl(rtnl) {
+            d.set_carrier(true);
+        }
+        Ok(())
+    }
+
+    fn disconnect(&self, rtnl: &Rtnl, _node: &Arc<Node>, _hook: &Hook, _left: usize) -> bool {
+        if let Some(d) = self.dev.get_rtnl(rtnl) {
+            d.set_carrier(false);
+        }
+        false
+    }
+
+    fn shutdown(&self, rtnl: &Rtnl, _node: &Arc<Node>) {
+        netdev::eiface_destroy(rtnl, &self.dev);
+    }
+
+    fn device_gone(&self) {
+        self.dev.clear();
+    }
+
+    fn rcvmsg(
+        &self,
+        rtnl: &Rtnl,
+        msg: &'static MsgDesc,
+        args: Option<Value<'_>>,
+        out: &mut Out<'_>,
+    ) -> NlResult<After> {
+        let Some(d) = self.dev.get_rtnl(rtnl) else {
+            return fail(ENETDOWN, "the interface is gone");
+        };
+        match (msg.name, args) {
+            ("getifname", _) => {
+                let name = d.name();
+                out.str(1, name.as_ref().map_or(&[][..], |n| n.as_bytes()))?;
+            }
+            ("set", Some(a)) => d
+                .set_mac(rtnl, &a.ethaddr())
+                .map_err(|e| NlError::new(e, "cannot set the interface's address"))?,
+            _ => return fail(crate::errno::EINVAL, "unknown message for eiface"),
+        }
+        Ok(After::Keep)
+    }
+
+    /// From the wire to the host.
+    fn rcvdata(&self, fwd: &mut Fwd<'_>, _node: &Node, _hook: &Hook, skb: Skb) -> DResult {
+        match self.dev.get(fwd.guard()) {
+            Some(d) => d.eiface_rx(skb),
+            None => {
+                drop(skb);
+                Err(ENETDOWN)
+            }
+        }
+    }
+
+    /// From the host to the wire.
+    fn frame_from_device(&self, fwd: &mut Fwd<'_>, node: &Node, skb: Skb, _dir: Dir) -> DResult {
+        match fwd.hooks(node).first() {
+            Some(h) => fwd.send(h, skb),
+            None => {
+                drop(skb);
+                Err(ENOTCONN)
+            }
+        }
+    }
+}

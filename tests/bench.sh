@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make bench`: runs inside the VM with netgraph.ko loaded. Compares our
+# nodes with their Linux peers in the same boot, with the same in-kernel
+# generator (pktgen, clone_skb 0, one flow), and prints ratios.
+#
+#   eiface -> eiface (ngeth0 wired to ngeth1)  vs  veth -> veth
+#   64-byte and 1500-byte frames; frames per second received by the peer.
+set -euo pipefail
+COUNT=${BENCH_COUNT:-200000}
+PG=/proc/net/pktgen
+
+pg() { echo "$2" > "$PG/$1"; }
+
+# pps DEV PEER SIZE: pktgen sends COUNT frames on DEV; PEER's rx_packets
+# over the elapsed time.
+pps() {
+	local dev=$1 peer=$2 size=$3 rx0 rx1 t0 t1
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device $dev"
+	pg "$dev" "count $COUNT"
+	pg "$dev" "pkt_size $size"
+	pg "$dev" "clone_skb 0"
+	pg "$dev" "delay 0"
+	pg "$dev" "dst_mac $(cat /sys/class/net/$peer/address)"
+	pg "$dev" "dst 10.99.0.2"
+	rx0=$(cat /sys/class/net/$peer/statistics/rx_packets)
+	t0=$(date +%s.%N)
+	pg pgctrl start
+	t1=$(date +%s.%N)
+	rx1=$(cat /sys/class/net/$peer/statistics/rx_packets)
+	pg kpktgend_0 rem_device_all
+	echo "$(( rx1 - rx0 )) $t0 $t1" | awk '{printf "%.0f\n", $1 / ($3 - $2)}'
+}
+
+ngctl mkpeer . eiface ether ether
+ngctl mkpeer . eiface ether ether
+ngctl connect ngeth0: ngeth1: ether ether
+ip link add veth0 type veth peer name veth1
+for d in ngeth0 ngeth1 veth0 veth1; do
+	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
+	ip link set "$d" up
+done
+sleep 1
+
+printf '%-28s %12s %12s %8s\n' "case" "netgraph" "linux" "ratio"
+for size in 64 1500; do
+	ours=$(pps ngeth0 ngeth1 $size)
+	theirs=$(pps veth0 veth1 $size)
+	ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", b ? a / b : 0}')
+	printf '%-28s %12s %12s %8s\n' "eiface vs veth, ${size} B (fps)" "$ours" "$theirs" "$ratio"
+done
+
+ip link del veth0
+ngctl shutdown ngeth0:
+ngctl shutdown ngeth1:
