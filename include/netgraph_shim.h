@@ -25,6 +25,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/user_namespace.h>
+#include <linux/rhashtable-types.h>
 #include <net/sock.h>
 
 #include "uapi/linux/netgraph.h"
@@ -90,6 +91,9 @@ bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info);
 /* A new linear skb holding a copy of data[0..len]; NULL on failure. */
 struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 				       bool atomic);
+/* skb_copy_bits: 0, or -EFAULT when the frame is shorter. */
+int ng_shim_skb_copy_bits(const struct sk_buff *skb, unsigned int off,
+			  void *to, unsigned int len);
 /* skb_clone(skb, GFP_ATOMIC). */
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb);
 /* Drops skb (kfree_skb: counted as a drop). */
@@ -168,7 +172,53 @@ int ng_shim_ether_xmit(struct net_device *dev, struct sk_buff *skb,
 /* Hands a frame to the host stack as received on dev; consumes skb. */
 int ng_shim_ether_inject(struct net_device *dev, struct sk_buff *skb);
 
+/* --- bridge building blocks (shim/netgraph_fdb.c) --- */
+/* The module's workqueue. */
+struct workqueue_struct *ng_shim_wq(void);
+
+/* A forwarding database entry. link, age and staleness are read and
+ * written with atomic accesses from the data path and the tick. */
+struct ng_fdb_entry {
+	struct rhash_head node;
+	u8 addr[6];
+	u16 pad;
+	u32 link;
+	u32 age;
+	u32 staleness;
+	struct rcu_head rcu;
+};
+struct ng_fdb;
+struct ng_fdb *ng_shim_fdb_new(void);
+void ng_shim_fdb_destroy(struct ng_fdb *f);
+/* Under RCU. */
+struct ng_fdb_entry *ng_shim_fdb_lookup(struct ng_fdb *f, const u8 *addr);
+/* Inserts addr on link (or returns the entry someone inserted first);
+ * NULL if memory is short. Under RCU. */
+struct ng_fdb_entry *ng_shim_fdb_learn(struct ng_fdb *f, const u8 *addr,
+				       u32 link, bool atomic);
+/* Removes e (freed after a grace period). Under RCU. */
+void ng_shim_fdb_remove(struct ng_fdb *f, struct ng_fdb_entry *e);
+u32 ng_shim_fdb_count(struct ng_fdb *f);
+/* Process context: calls cb for each entry until it returns false. */
+void ng_shim_fdb_walk(struct ng_fdb *f,
+		      bool (*cb)(void *ctx, struct ng_fdb_entry *e), void *ctx);
+
+/* n per-CPU u64 counters, zeroed. */
+void *ng_shim_pcpu_alloc(unsigned int n);
+void ng_shim_pcpu_free(void *p);
+void ng_shim_pcpu_add(void *p, unsigned int i, u64 v);
+u64 ng_shim_pcpu_sum(void *p, unsigned int i);
+void ng_shim_pcpu_clear(void *p, unsigned int n);
+
+/* Calls ng_rs_tick(ctx) every ms milliseconds (process context). */
+struct ng_tick;
+struct ng_tick *ng_shim_tick_start(void *ctx, unsigned int ms);
+/* Stops and frees the tick, waiting for a running one. */
+void ng_shim_tick_stop(struct ng_tick *t);
+
 /* --- callbacks implemented in Rust --- */
+/* A tick of ng_shim_tick_start(ctx). */
+void ng_rs_tick(void *ctx);
 /* eiface: the host transmits skb (consumed); 0 when sent on. */
 int ng_rs_eiface_xmit(void *port, struct sk_buff *skb);
 /* eiface: the device is being unregistered; stop using it. */

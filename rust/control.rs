@@ -419,6 +419,50 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             }
             *d.state(0) = i as isize;
         }
+        b::netgraph_cmd_NETGRAPH_CMD_MSG => {
+            // State: [0] = position the node type resumes at, [1] = done.
+            if *d.state(1) != 0 {
+                return Ok(());
+            }
+            let c = Caller {
+                portid: d.portid(),
+                net: g.net,
+            };
+            let Some(name) = d
+                .attr(b::netgraph_attr_NETGRAPH_A_MSG_CMD)
+                .map(|a| a.str_bytes())
+            else {
+                return fail(EINVAL, "missing message name");
+            };
+            let path = d
+                .attr(b::netgraph_attr_NETGRAPH_A_PATH)
+                .map(|a| a.str_bytes())
+                .unwrap_or(b".");
+            let (node, desc) = g.with(|s| {
+                let id = s.resolve_from(c, path)?;
+                let Some(node) = s.node(id) else {
+                    return fail(ENOENT, "no such node");
+                };
+                match node.ty.msgs.iter().find(|m| m.name.as_bytes() == name) {
+                    Some(desc) if desc.dump && desc.readonly => Ok((node, desc)),
+                    Some(_) => fail(EINVAL, "this message is not a dump"),
+                    None => fail(EINVAL, "unknown message for this node type"),
+                }
+            })?;
+            let pos = *d.state(0) as usize;
+            let mut emit = |w: &mut dyn FnMut(&mut Out<'_>) -> DResult| -> NlResult<bool> {
+                dump_one(d, |m| {
+                    m.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
+                    m.put_u32(b::netgraph_attr_NETGRAPH_A_MSG_ID, desc.id)?;
+                    m.nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| w(&mut Out::new(m)))
+                })
+                .map_err(NlError::from)
+            };
+            match node.imp.dumpmsg(desc, pos, &mut emit)? {
+                Some(p) => *d.state(0) = p as isize,
+                None => *d.state(1) = 1,
+            }
+        }
         _ => return fail(EOPNOTSUPP, "command cannot be dumped"),
     }
     Ok(())

@@ -89,6 +89,12 @@ pub(crate) trait NodeImpl: Send + Sync {
         false
     }
 
+    /// Hooks whose peers are joined directly when the node is destroyed
+    /// (FreeBSD `ng_bypass`; `tee`: left and right).
+    fn bypass(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
     /// A shutdown request reset a surviving node; its hooks are gone.
     fn reset(&self, _rtnl: &Rtnl) {}
 
@@ -141,7 +147,35 @@ pub(crate) trait NodeImpl: Send + Sync {
     /// The node's device is being unregistered by someone else; stop
     /// using it. (RTNL held.)
     fn device_gone(&self) {}
+
+    /// A periodic tick the type started with [`crate::tick::Tick`]
+    /// (process context, no RTNL).
+    fn tick(&self, _node: &Node) {}
+
+    /// Whether a hook of this node may connect to another hook of the same
+    /// node (`bridge`: no, `ELOOP`).
+    fn allows_self_loop(&self) -> bool {
+        true
+    }
+
+    /// A message whose reply is a dump (`MsgDesc::dump`): writes reply
+    /// values from position `pos` on with `emit` (which returns `false`
+    /// when the message is full) and returns the position to resume at,
+    /// or `None` when done.
+    fn dumpmsg(
+        &self,
+        _msg: &'static MsgDesc,
+        _pos: usize,
+        _emit: &mut Emit<'_>,
+    ) -> NlResult<Option<usize>> {
+        fail(EINVAL, "this message cannot be dumped")
+    }
 }
+
+/// Writes one reply value of a dumped message into a new dump message
+/// (see [`NodeImpl::dumpmsg`]); `Ok(false)` when the dump buffer is full.
+pub(crate) type Emit<'a> =
+    dyn FnMut(&mut dyn FnMut(&mut Out<'_>) -> DResult) -> NlResult<bool> + 'a;
 
 /// Most nodes one frame may cross in a chain (bounds the kernel stack).
 pub(crate) const MAX_DEPTH: u32 = 24;
@@ -679,6 +713,12 @@ impl GraphState {
         if a == b && a_hook == b_hook {
             return fail(EEXIST, "cannot connect a hook to itself");
         }
+        if a == b && !ea.node.imp.allows_self_loop() {
+            return fail(
+                ELOOP,
+                "this node type's hooks cannot loop back to the same node",
+            );
+        }
         let ha = ea.node.imp.newhook(a_hook, &|n| ea.hook(n).is_some())?;
         let hb = eb.node.imp.newhook(b_hook, &|n| {
             eb.hook(n).is_some() || (a == b && n == ha.name.as_bytes())
@@ -918,6 +958,89 @@ impl GraphState {
         self.run_shutdowns(pending, ev);
     }
 
+    /// FreeBSD `ng_bypass`: the peers of hooks `a` and `b` of node `id`
+    /// are joined directly (keeping their hook names, without disconnect
+    /// callbacks), and `a` and `b` leave `id`.
+    fn bypass(&mut self, id: u32, a: &[u8], b: &[u8], ev: &mut dyn EventSink) {
+        let Some(e) = self.nodes.get(&id) else {
+            return;
+        };
+        let (Some(ha), Some(hb)) = (e.hook(a), e.hook(b)) else {
+            return;
+        };
+        let (pa, pa_hook, pb, pb_hook) = (ha.peer_node, ha.peer_hook, hb.peer_node, hb.peer_hook);
+        if pa == id || pb == id {
+            return;
+        }
+        let peer_hook = |s: &Self, n: u32, h: Name| {
+            s.nodes
+                .get(&n)
+                .and_then(|e| e.hook(h.as_bytes()))
+                .map(|he| he.hook.clone())
+        };
+        let (Some(hook_pa), Some(hook_pb)) =
+            (peer_hook(self, pa, pa_hook), peer_hook(self, pb, pb_hook))
+        else {
+            return;
+        };
+        for (n, h) in [(id, a), (id, b)] {
+            if let (Some(ni), Some(li)) = (
+                self.info(n),
+                self.nodes
+                    .get(&n)
+                    .and_then(|e| e.hook(h))
+                    .and_then(|he| self.link_info(he)),
+            ) {
+                ev.event(Event::DelHook(ni, li));
+            }
+        }
+        // Re-point the peers at each other: frames cross directly from now.
+        if let Some(old) = hook_pa
+            .peer
+            .replace(Some(hook_pb.clone()), &mut self.writer)
+        {
+            self.garbage.push(Garbage::Hook(old));
+        }
+        if let Some(old) = hook_pb
+            .peer
+            .replace(Some(hook_pa.clone()), &mut self.writer)
+        {
+            self.garbage.push(Garbage::Hook(old));
+        }
+        for (n, other, other_hook, mine) in [(pa, pb, pb_hook, pa_hook), (pb, pa, pa_hook, pb_hook)]
+        {
+            if let Some(pe) = self.nodes.get_mut(&n) {
+                if let Some(he) = pe.hooks.iter_mut().find(|h| h.name == mine) {
+                    he.peer_node = other;
+                    he.peer_hook = other_hook;
+                }
+            }
+        }
+        // Take `a` and `b` off this node without touching the peers.
+        for h in [a, b] {
+            let removed = self.nodes.get_mut(&id).and_then(|e| {
+                let i = e.hooks.iter().position(|x| x.name.as_bytes() == h)?;
+                Some(e.hooks.remove_at(i))
+            });
+            if let Some(entry) = removed {
+                if let Some(p) = entry.hook.peer.replace(None, &mut self.writer) {
+                    self.garbage.push(Garbage::Hook(p));
+                }
+                self.garbage.push(Garbage::Hook(entry.hook));
+            }
+        }
+        let _ = self.publish(id);
+        if let (Some(ni), Some(li)) = (
+            self.info(pa),
+            self.nodes
+                .get(&pa)
+                .and_then(|e| e.hook(pa_hook.as_bytes()))
+                .and_then(|he| self.link_info(he)),
+        ) {
+            ev.event(Event::NewHook(ni, li));
+        }
+    }
+
     /// The ID of `node`, if it is still in this graph.
     fn id_of(&self, node: &Arc<Node>) -> Option<u32> {
         self.nodes
@@ -936,6 +1059,9 @@ impl GraphState {
     /// Removes every hook of `id`, then the node itself. Peers that decide
     /// to go are appended to `pending` instead of recursing.
     fn destroy_into(&mut self, id: u32, pending: &mut KVec<u32>, ev: &mut dyn EventSink) {
+        if let Some((a, b)) = self.nodes.get(&id).and_then(|e| e.node.imp.bypass()) {
+            self.bypass(id, a.as_bytes(), b.as_bytes(), ev);
+        }
         let last_hook = |s: &Self| {
             s.nodes
                 .get(&id)

@@ -17,7 +17,7 @@
 
 use crate::bindings as b;
 use crate::errno::{DResult, EINVAL, EMSGSIZE};
-use crate::netlink::{fail, Attr, AttrWriter, Msg, NlResult};
+use crate::netlink::{fail, Attr, AttrWriter, NlResult};
 
 /// The shape of one value.
 #[allow(dead_code)] // the kinds the node types of later issues use
@@ -136,6 +136,9 @@ pub(crate) struct MsgDesc {
     pub(crate) reply: Option<Field>,
     /// Changes nothing: allowed without CAP_NET_ADMIN.
     pub(crate) readonly: bool,
+    /// The reply comes as a netlink dump (many messages, each holding part
+    /// of the reply; arrays are concatenated by the reader).
+    pub(crate) dump: bool,
 }
 
 impl MsgDesc {
@@ -147,6 +150,7 @@ impl MsgDesc {
             args,
             reply: None,
             readonly: false,
+            dump: false,
         }
     }
 
@@ -158,7 +162,20 @@ impl MsgDesc {
             args: None,
             reply: Some(reply),
             readonly: true,
+            dump: false,
         }
+    }
+
+    /// The same message with a dumped reply.
+    pub(crate) const fn dumped(mut self) -> Self {
+        self.dump = true;
+        self
+    }
+
+    /// The same message, changing state.
+    pub(crate) const fn writes(mut self) -> Self {
+        self.readonly = false;
+        self
     }
 }
 
@@ -184,6 +201,12 @@ pub(crate) fn put_desc(w: &mut impl AttrWriter, d: &MsgDesc) -> DResult {
         w.nest(b::netgraph_msg_attr_NETGRAPH_MSG_A_REPLY, |w| {
             put_field(w, 1, r)
         })?;
+    }
+    if d.dump {
+        w.put_flag(b::netgraph_msg_attr_NETGRAPH_MSG_A_DUMP)?;
+    }
+    if d.readonly {
+        w.put_flag(b::netgraph_msg_attr_NETGRAPH_MSG_A_READONLY)?;
     }
     Ok(())
 }
@@ -375,25 +398,35 @@ fn check(f: &Field, a: Attr<'_>, depth: u32) -> NlResult {
     }
 }
 
-/// Writes a reply value (inside `NETGRAPH_A_ARGS`).
+/// Writes a reply value (inside `NETGRAPH_A_ARGS`), into a reply or a
+/// dump message.
 pub(crate) struct Out<'m> {
-    msg: &'m mut Msg,
+    w: &'m mut dyn AttrWriter,
 }
 
 impl<'m> Out<'m> {
-    pub(crate) fn new(msg: &'m mut Msg) -> Self {
-        Self { msg }
+    pub(crate) fn new(w: &'m mut dyn AttrWriter) -> Self {
+        Self { w }
+    }
+
+    /// An 8-bit integer at `pos`.
+    pub(crate) fn u8(&mut self, pos: u32, v: u8) -> DResult {
+        self.w.put_bytes(pos, &[v])
+    }
+
+    /// A 16-bit integer at `pos`.
+    pub(crate) fn u16(&mut self, pos: u32, v: u16) -> DResult {
+        self.w.put_bytes(pos, &v.to_ne_bytes())
     }
 
     /// A 32-bit integer (signed or not) at `pos`.
     pub(crate) fn u32(&mut self, pos: u32, v: u32) -> DResult {
-        self.msg.put_u32(pos, v)
+        self.w.put_u32(pos, v)
     }
 
     /// A 64-bit integer at `pos`.
-    #[allow(dead_code)]
     pub(crate) fn u64(&mut self, pos: u32, v: u64) -> DResult {
-        self.msg.put_bytes(pos, &v.to_ne_bytes())
+        self.w.put_bytes(pos, &v.to_ne_bytes())
     }
 
     /// A string at `pos`.
@@ -401,17 +434,16 @@ impl<'m> Out<'m> {
         if v.len() > 512 {
             return Err(EMSGSIZE);
         }
-        self.msg.put_str(pos, v)
+        self.w.put_str(pos, v)
     }
 
     /// An Ethernet address at `pos`.
     pub(crate) fn ethaddr(&mut self, pos: u32, v: &[u8; 6]) -> DResult {
-        self.msg.put_bytes(pos, v)
+        self.w.put_bytes(pos, v)
     }
 
     /// A struct or array at `pos`; `f` writes its members.
-    #[allow(dead_code)]
     pub(crate) fn nest(&mut self, pos: u32, f: impl FnOnce(&mut Out<'_>) -> DResult) -> DResult {
-        self.msg.nest(pos, |m| f(&mut Out { msg: m }))
+        crate::netlink::nest_dyn(self.w, pos, |w| f(&mut Out { w }))
     }
 }

@@ -11,8 +11,12 @@
 use kernel::prelude::*;
 
 mod bindings;
+// Shared with the host tests (tests/host), where its items are public API.
+#[allow(dead_code, unreachable_pub)]
+mod bridge_logic;
 mod control;
 mod errno;
+mod fdb;
 mod graph;
 mod msg;
 mod netdev;
@@ -20,10 +24,12 @@ mod netlink;
 // Shared with the host tests (tests/host), where its items are public API.
 #[allow(dead_code, unreachable_pub)]
 mod path;
+mod percpu;
 mod pernet;
 mod rcu;
 mod rtnl;
 mod skb;
+mod tick;
 mod types;
 mod vec_ext;
 

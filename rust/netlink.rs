@@ -267,6 +267,11 @@ pub(crate) trait AttrWriter {
         check(unsafe { bindings::ng_shim_nla_put_s64(self.skb(), t as i32, v, pad as i32) })
     }
 
+    fn put_flag(&mut self, t: u32) -> DResult {
+        // SAFETY: `skb()` is a message under construction that we own.
+        check(unsafe { bindings::ng_shim_nla_put_flag(self.skb(), t as i32) })
+    }
+
     fn put_bytes(&mut self, t: u32, v: &[u8]) -> DResult {
         let len = i32::try_from(v.len()).map_err(|_| EMSGSIZE)?;
         // SAFETY: as above; `v` is readable for `len` bytes.
@@ -308,6 +313,31 @@ pub(crate) trait AttrWriter {
                 unsafe { bindings::ng_shim_nla_nest_cancel(self.skb(), start) };
                 Err(e)
             }
+        }
+    }
+}
+
+/// [`AttrWriter::nest`] for a writer behind `dyn`.
+pub(crate) fn nest_dyn(
+    w: &mut dyn AttrWriter,
+    t: u32,
+    f: impl FnOnce(&mut dyn AttrWriter) -> DResult,
+) -> DResult {
+    // SAFETY: `w.skb()` is a message under construction that we own.
+    let start = unsafe { bindings::ng_shim_nla_nest_start(w.skb(), t as i32) };
+    if start.is_null() {
+        return Err(EMSGSIZE);
+    }
+    match f(w) {
+        Ok(()) => {
+            // SAFETY: `start` was returned by nest_start on this skb.
+            unsafe { bindings::ng_shim_nla_nest_end(w.skb(), start) };
+            Ok(())
+        }
+        Err(e) => {
+            // SAFETY: as above.
+            unsafe { bindings::ng_shim_nla_nest_cancel(w.skb(), start) };
+            Err(e)
         }
     }
 }

@@ -141,6 +141,22 @@ impl<T: 'static> RcuArc<T> {
     }
 }
 
+impl<T: 'static> RcuArc<T> {
+    /// [`RcuArc::replace`] for cells that node types write only under the
+    /// RTNL (their control callbacks), which serialises the writers.
+    #[must_use]
+    pub(crate) fn replace_rtnl(
+        &self,
+        new: Option<Arc<T>>,
+        _r: &crate::rtnl::Rtnl,
+    ) -> Option<Arc<T>> {
+        // SAFETY: every writer of a cell written through this function holds
+        // the RTNL (the caller's token proves it), so they are serialised.
+        let mut w = unsafe { Writer::new() };
+        self.replace(new, &mut w)
+    }
+}
+
 impl<T: 'static> Drop for RcuArc<T> {
     fn drop(&mut self) {
         let p = *self.ptr.get_mut();

@@ -54,6 +54,17 @@ impl Skb {
         unsafe { bindings::ng_shim_skb_len(self.0.as_ptr()) }
     }
 
+    /// The first `N` bytes (e.g. the Ethernet header), if the frame has
+    /// that many.
+    pub(crate) fn head<const N: usize>(&self) -> Option<[u8; N]> {
+        let mut buf = [0u8; N];
+        // SAFETY: valid skb; `buf` has room for N bytes.
+        let r = unsafe {
+            bindings::ng_shim_skb_copy_bits(self.0.as_ptr(), 0, buf.as_mut_ptr().cast(), N as u32)
+        };
+        (r == 0).then_some(buf)
+    }
+
     /// A clone sharing the data (for flooding), without sleeping.
     pub(crate) fn clone_atomic(&self) -> Option<Self> {
         // SAFETY: valid skb; skb_clone returns a new reference or null.

@@ -10,9 +10,18 @@ pub(crate) trait VecExt<T> {
     fn pop_last(&mut self) -> Option<T>;
     /// Removes and returns element `i`, shifting the rest down (keeps order).
     fn remove_at(&mut self, i: usize) -> T;
+    /// Inserts `v` at `i` (at most `len`), shifting the rest up.
+    fn insert_at(&mut self, i: usize, v: T) -> Result<(), kernel::alloc::AllocError>;
 }
 
 impl<T> VecExt<T> for KVec<T> {
+    fn insert_at(&mut self, i: usize, v: T) -> Result<(), kernel::alloc::AllocError> {
+        let i = i.min(self.len());
+        self.push(v, kernel::alloc::flags::GFP_KERNEL)?;
+        self[i..].rotate_right(1);
+        Ok(())
+    }
+
     fn pop_last(&mut self) -> Option<T> {
         let n = self.len();
         if n == 0 {

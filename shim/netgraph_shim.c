@@ -100,7 +100,13 @@ static const struct genl_ops ng_ops[] = {
 	NG_DUMP(LISTHOOKS, path),
 	NG_DUMP(LISTNODES, listnodes),
 	NG_DUMP(LISTTYPES, listnodes),
-	NG_DO(MSG, msg, 0),
+	{
+		.cmd = NETGRAPH_CMD_MSG,
+		.doit = ng_rs_doit,
+		.dumpit = ng_dumpit,
+		.policy = ng_policy_msg,
+		.maxattr = NETGRAPH_A_MAX,
+	},
 	NG_DO(DATA, data, 0),
 	NG_DUMP(GETTYPE, gettype),
 };
@@ -234,6 +240,11 @@ void ng_shim_unregister(void)
 	/* Deferred releases: queued after their grace period, then run. */
 	rcu_barrier();
 	destroy_workqueue(ng_wq);
+}
+
+struct workqueue_struct *ng_shim_wq(void)
+{
+	return ng_wq;
 }
 
 struct ng_deferred {
@@ -490,6 +501,12 @@ struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 	skb_reserve(skb, NET_IP_ALIGN);
 	skb_put_data(skb, data, len);
 	return skb;
+}
+
+int ng_shim_skb_copy_bits(const struct sk_buff *skb, unsigned int off,
+			  void *to, unsigned int len)
+{
+	return skb_copy_bits(skb, off, to, len);
 }
 
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)

@@ -4,16 +4,24 @@
 
 use crate::graph::TypeInfo;
 
+pub(crate) mod bridge;
 pub(crate) mod eiface;
 pub(crate) mod ether;
 pub(crate) mod hub;
 pub(crate) mod socket;
+pub(crate) mod tee;
 
 /// Every type, in `listtypes` order.
-pub(crate) static ALL: [&TypeInfo; COUNT] =
-    [&socket::TYPE, &ether::TYPE, &eiface::TYPE, &hub::TYPE];
+pub(crate) static ALL: [&TypeInfo; COUNT] = [
+    &socket::TYPE,
+    &ether::TYPE,
+    &eiface::TYPE,
+    &hub::TYPE,
+    &bridge::TYPE,
+    &tee::TYPE,
+];
 /// Number of types.
-pub(crate) const COUNT: usize = 4;
+pub(crate) const COUNT: usize = 6;
 
 /// The type named `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static TypeInfo> {

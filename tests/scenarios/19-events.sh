@@ -32,10 +32,10 @@ kill $quiet 2>/dev/null || true
 wait $quiet 2>/dev/null || true
 expect_eq "$(wc -l </tmp/quiet)" 0 "events in another namespace"
 # JSON events.
-ngctl -j monitor 1 >/tmp/ev.json &
+ngctl -j monitor 4 >/tmp/ev.json &
 mon=$!
-sleep 0.3
+sleep 1
 ngctl mkpeer . hub x y >/dev/null
 wait $mon
-expect_eq "$(jq -r .event /tmp/ev.json)" newnode "JSON event name"
+expect_eq "$(jq -r .event /tmp/ev.json | tr '\n' ' ')" "newnode newnode newhook newhook " "JSON event names"
 ip netns del quiet

@@ -17,14 +17,16 @@ name tmp lh
 msg lh: setpersistent
 mkpeer lh: hub b a
 S
-# list -n: named nodes only (the listing ngctl's own node is named too).
+# list -n: named nodes only (the listing ngctl's own node is named too,
+# and so are the ether nodes of this namespace's Ethernet devices).
+eth=$(count_type ether)
 out=$(ngctl list -n)
-expect_match "$(echo "$out" | sed -n 1p)" '^There are 2 total named nodes:$' "list -n header"
+expect_match "$(echo "$out" | sed -n 1p)" "^There are $((2 + eth)) total named nodes:\$" "list -n header"
 expect_no_match "$out" '<unnamed>' "list -n"
 # list -l: each node in show format, one empty line between nodes.
 out=$(ngctl ls -l)
 expect_match "$out" '^  Local hook      Peer name       Peer type    Peer ID         Peer hook      $' "list -l table"
-expect_eq "$(echo "$out" | grep -c '^$')" 2 "empty lines between three nodes"
+expect_eq "$(echo "$out" | grep -c '^$')" $((2 + eth)) "empty lines between the nodes"
 expect_fail 64 "usage: list [-ln]" ngctl list -x
 
 # read: a file of commands; quit stops it early and successfully.

@@ -62,6 +62,7 @@ enum netgraph_cmd {
 	 * Type-specific control message: PATH, MSG_CMD (the command's name)
 	 * and ARGS (typed attributes, see the type's schema). Reply: MSG_CMD,
 	 * MSG_ID and, when the command has one, ARGS with the reply fields.
+	 * Messages marked NETGRAPH_MSG_A_DUMP in the schema are dumps.
 	 */
 	NETGRAPH_CMD_MSG,
 	/*
@@ -153,6 +154,13 @@ enum netgraph_msg_attr {
 	NETGRAPH_MSG_A_ID,		/* u32: FreeBSD's command number */
 	NETGRAPH_MSG_A_ARGS,		/* nest: a netgraph_field_attr nest each */
 	NETGRAPH_MSG_A_REPLY,		/* nest: a netgraph_field_attr nest each */
+	/*
+	 * flag: send the message with NLM_F_DUMP; every answer carries part
+	 * of the reply value (arrays are to be concatenated).
+	 */
+	NETGRAPH_MSG_A_DUMP,
+	/* flag: changes nothing, allowed without CAP_NET_ADMIN */
+	NETGRAPH_MSG_A_READONLY,
 
 	__NETGRAPH_MSG_A_MAX,
 	NETGRAPH_MSG_A_MAX = __NETGRAPH_MSG_A_MAX - 1

@@ -6,3 +6,9 @@ pub mod path;
 
 #[cfg(test)]
 mod path_tests;
+
+#[path = "../../../rust/bridge_logic.rs"]
+pub mod bridge_logic;
+
+#[cfg(test)]
+mod bridge_tests;

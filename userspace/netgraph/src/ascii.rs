@@ -48,6 +48,10 @@ pub struct MsgSchema {
     pub id: u32,
     pub args: Option<Field>,
     pub reply: Option<Field>,
+    /// The reply comes as a dump (see [`merge`]).
+    pub dump: bool,
+    /// Allowed without CAP_NET_ADMIN.
+    pub readonly: bool,
 }
 
 /// A parsed or received value.
@@ -169,6 +173,8 @@ impl MsgSchema {
             id: at.u32(ma::NETGRAPH_MSG_A_ID).unwrap_or(0),
             args: top(ma::NETGRAPH_MSG_A_ARGS)?,
             reply: top(ma::NETGRAPH_MSG_A_REPLY)?,
+            dump: at.has(ma::NETGRAPH_MSG_A_DUMP),
+            readonly: at.has(ma::NETGRAPH_MSG_A_READONLY),
         })
     }
 }
@@ -602,6 +608,32 @@ pub fn decode(b: &[u8], f: &Field) -> crate::Result<Value> {
     })
 }
 
+/// Merges the parts of a dumped reply: struct fields are merged field by
+/// field, arrays concatenated, scalars taken from the latest part.
+pub fn merge(acc: Option<Value>, part: Value) -> Value {
+    match (acc, part) {
+        (None, p) => p,
+        (Some(Value::Struct(mut a)), Value::Struct(b)) => {
+            for (i, v) in b {
+                match a.iter().position(|(j, _)| *j == i) {
+                    Some(k) => {
+                        let old = std::mem::replace(&mut a[k].1, Value::Int(0));
+                        a[k].1 = merge(Some(old), v);
+                    }
+                    None => a.push((i, v)),
+                }
+            }
+            a.sort_by_key(|(i, _)| *i);
+            Value::Struct(a)
+        }
+        (Some(Value::Array(mut a)), Value::Array(b)) => {
+            a.extend(b);
+            Value::Array(a)
+        }
+        (Some(_), p) => p,
+    }
+}
+
 // --- printing ---
 
 fn quote(s: &[u8]) -> String {
@@ -789,6 +821,18 @@ mod tests {
         assert_eq!(e.pos, 7);
         assert!(parse("{ name=\"0123456789abcdef\" }", &cfg()).is_err());
         assert!(parse("{} x", &cfg()).is_err());
+    }
+
+    #[test]
+    fn dumped_parts_merge() {
+        let a = parse("{ debugLevel=3 ids=[ 1 2 ] }", &cfg()).unwrap();
+        let b = parse("{ ids=[ 3 ] }", &cfg()).unwrap();
+        let c = parse("{ ids=[ 4 ] name=\"x\" }", &cfg()).unwrap();
+        let m = merge(Some(merge(Some(a), b)), c);
+        assert_eq!(
+            format(&m, &cfg()),
+            "{ debugLevel=3 name=\"x\" ids=[ 1 2 3 4 ] }"
+        );
     }
 
     #[test]

@@ -318,6 +318,28 @@ pub struct TypeInfo {
     pub cookie: u32,
 }
 
+impl Client {
+    /// A type-specific message whose reply is a dump: the payloads of the
+    /// reply values of every part, in order.
+    pub fn msg_dump(&mut self, path: &str, cmd: &str, args: Option<Attr>) -> Result<Vec<Vec<u8>>> {
+        let mut attrs = vec![s(a::NETGRAPH_A_PATH, path), s(a::NETGRAPH_A_MSG_CMD, cmd)];
+        if let Some(arg) = args {
+            attrs.push(Attr::Nested(a::NETGRAPH_A_ARGS as u16, vec![arg]));
+        }
+        let mut parts = Vec::new();
+        self.dump(c::NETGRAPH_CMD_MSG, attrs, |m| {
+            let at = m.parsed()?;
+            if let Some(args) = at.nested(a::NETGRAPH_A_ARGS)? {
+                if let Some(b) = args.bytes(1) {
+                    parts.push(b.to_vec());
+                }
+            }
+            Ok(())
+        })?;
+        Ok(parts)
+    }
+}
+
 /// The answer to a type-specific message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MsgReply {

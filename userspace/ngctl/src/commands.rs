@@ -485,18 +485,43 @@ fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             Err(e) => return Err(CmdError::Failed(format!("msg: {}", e.show(&text)))),
         },
     };
-    let reply = ctx
-        .client
-        .msg(path, cmd, arg)
-        .map_err(|e| send_err("send msg", e))?;
+    let (reply, value) = if m.dump {
+        let parts = ctx
+            .client
+            .msg_dump(path, cmd, arg)
+            .map_err(|e| send_err("send msg", e))?;
+        let Some(rf) = &m.reply else {
+            return Ok(());
+        };
+        let mut acc = None;
+        for p in parts {
+            let v = ascii::decode(&p, rf).map_err(|e| CmdError::Failed(e.to_string()))?;
+            acc = Some(ascii::merge(acc, v));
+        }
+        let reply = netgraph::MsgReply {
+            cmd: m.name.clone(),
+            id: m.id,
+            args: None,
+        };
+        (reply, acc.or_else(|| Some(ascii::default_value(rf))))
+    } else {
+        let reply = ctx
+            .client
+            .msg(path, cmd, arg)
+            .map_err(|e| send_err("send msg", e))?;
+        let Some(rf) = &m.reply else {
+            return Ok(());
+        };
+        let value = match &reply.args {
+            Some(b) => Some(ascii::decode(b, rf).map_err(|e| CmdError::Failed(e.to_string()))?),
+            None => None,
+        };
+        (reply, value)
+    };
     let Some(rf) = &m.reply else {
         return Ok(());
     };
     let from = format!("[{:x}]:", node.id);
-    let value = match &reply.args {
-        Some(b) => Some(ascii::decode(b, rf).map_err(|e| CmdError::Failed(e.to_string()))?),
-        None => None,
-    };
     if ctx.json {
         crate::print_json(&serde_json::json!({
             "cmd": reply.cmd,

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The bridge's forwarding database: MAC address -> (link, age, staleness),
+//! with lock-free lookups and inserts from the data path (the kernel's
+//! rhashtable, through the shim).
+
+use crate::bindings as b;
+use crate::rcu;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// A forwarding database.
+///
+/// # Invariants
+///
+/// `ptr` is a table from `ng_shim_fdb_new` owned by this value.
+pub(crate) struct Fdb {
+    ptr: NonNull<b::ng_fdb>,
+}
+
+// SAFETY: the table is built for concurrent use (RCU readers, concurrent
+// inserts and removals).
+unsafe impl Send for Fdb {}
+// SAFETY: as above.
+unsafe impl Sync for Fdb {}
+
+/// One entry, borrowed for an RCU read section or a walk.
+///
+/// # Invariants
+///
+/// `ptr` is an entry of the table that stays allocated for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct Entry<'a> {
+    ptr: NonNull<b::ng_fdb_entry>,
+    _p: core::marker::PhantomData<&'a ()>,
+}
+
+#[derive(Clone, Copy)]
+enum F {
+    Link,
+    Age,
+    Staleness,
+}
+
+impl Entry<'_> {
+    fn field(&self, f: F) -> &AtomicU32 {
+        let p = self.ptr.as_ptr();
+        // SAFETY: the entry is live (type invariant); the fields are
+        // properly aligned u32s that every user accesses atomically.
+        unsafe {
+            let fp = match f {
+                F::Link => core::ptr::addr_of_mut!((*p).link),
+                F::Age => core::ptr::addr_of_mut!((*p).age),
+                F::Staleness => core::ptr::addr_of_mut!((*p).staleness),
+            };
+            AtomicU32::from_ptr(fp)
+        }
+    }
+
+    pub(crate) fn addr(&self) -> [u8; 6] {
+        // SAFETY: live entry; the address never changes after insertion.
+        unsafe { (*self.ptr.as_ptr()).addr }
+    }
+
+    pub(crate) fn link(&self) -> u32 {
+        self.field(F::Link).load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_link(&self, l: u32) {
+        self.field(F::Link).store(l, Ordering::Relaxed)
+    }
+
+    pub(crate) fn age(&self) -> u32 {
+        self.field(F::Age).load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_age(&self, v: u32) {
+        self.field(F::Age).store(v, Ordering::Relaxed)
+    }
+
+    pub(crate) fn staleness(&self) -> u32 {
+        self.field(F::Staleness).load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_staleness(&self, v: u32) {
+        self.field(F::Staleness).store(v, Ordering::Relaxed)
+    }
+}
+
+impl Fdb {
+    /// A new, empty table (process context).
+    pub(crate) fn new() -> Option<Self> {
+        // SAFETY: no preconditions.
+        NonNull::new(unsafe { b::ng_shim_fdb_new() }).map(|ptr| Self { ptr })
+    }
+
+    /// The entry for `addr`.
+    pub(crate) fn lookup<'g>(&self, _g: &'g rcu::Guard, addr: &[u8; 6]) -> Option<Entry<'g>> {
+        // SAFETY: valid table; RCU is held (`_g`), so a returned entry stays
+        // allocated until `'g` ends (removals free after a grace period).
+        let p = unsafe { b::ng_shim_fdb_lookup(self.ptr.as_ptr(), addr.as_ptr()) };
+        NonNull::new(p).map(|ptr| Entry {
+            ptr,
+            _p: core::marker::PhantomData,
+        })
+    }
+
+    /// Inserts `addr` on `link` (or finds the entry a racing insert made).
+    /// `None` if memory is short.
+    pub(crate) fn learn<'g>(
+        &self,
+        _g: &'g rcu::Guard,
+        addr: &[u8; 6],
+        link: u32,
+        atomic: bool,
+    ) -> Option<Entry<'g>> {
+        // SAFETY: valid table; RCU held as above.
+        let p = unsafe { b::ng_shim_fdb_learn(self.ptr.as_ptr(), addr.as_ptr(), link, atomic) };
+        NonNull::new(p).map(|ptr| Entry {
+            ptr,
+            _p: core::marker::PhantomData,
+        })
+    }
+
+    /// Removes `e` (freed after a grace period).
+    pub(crate) fn remove(&self, e: Entry<'_>) {
+        let _g = rcu::read_lock();
+        // SAFETY: valid table; `e` is one of its entries (or already
+        // removed, which the shim ignores).
+        unsafe { b::ng_shim_fdb_remove(self.ptr.as_ptr(), e.ptr.as_ptr()) };
+    }
+
+    /// Number of entries.
+    pub(crate) fn count(&self) -> u32 {
+        // SAFETY: valid table.
+        unsafe { b::ng_shim_fdb_count(self.ptr.as_ptr()) }
+    }
+
+    /// Calls `f` for every entry until it returns `false` (process
+    /// context; entries inserted or removed meanwhile may or may not be
+    /// seen).
+    pub(crate) fn walk(&self, mut f: impl FnMut(Entry<'_>) -> bool) {
+        let mut cb: &mut dyn FnMut(Entry<'_>) -> bool = &mut f;
+        // SAFETY: valid table; the callback and its context live for the
+        // whole call; process context.
+        unsafe {
+            b::ng_shim_fdb_walk(
+                self.ptr.as_ptr(),
+                Some(walk_cb),
+                (&mut cb as *mut &mut dyn FnMut(Entry<'_>) -> bool).cast(),
+            )
+        };
+    }
+}
+
+/// # Safety
+///
+/// `ctx` is the callback `Fdb::walk` passed, and `e` null or an entry of
+/// the table being walked (under RCU).
+unsafe extern "C" fn walk_cb(ctx: *mut core::ffi::c_void, e: *mut b::ng_fdb_entry) -> bool {
+    // SAFETY: `ctx` is the `&mut dyn FnMut` passed by `Fdb::walk`, alive for
+    // the walk.
+    let f = unsafe { &mut *ctx.cast::<&mut dyn FnMut(Entry<'_>) -> bool>() };
+    match NonNull::new(e) {
+        // The walk holds RCU while calling back: the entry stays allocated.
+        Some(ptr) => f(Entry {
+            ptr,
+            _p: core::marker::PhantomData,
+        }),
+        None => false,
+    }
+}
+
+impl Drop for Fdb {
+    fn drop(&mut self) {
+        // SAFETY: we own the table; the owner is dropped only after every
+        // reader is gone (the bridge is released after a grace period).
+        unsafe { b::ng_shim_fdb_destroy(self.ptr.as_ptr()) };
+    }
+}
