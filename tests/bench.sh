@@ -6,7 +6,7 @@
 #   eiface -> eiface (ngeth0 wired to ngeth1)  vs  veth -> veth
 #   64-byte and 1500-byte frames; frames per second received by the peer.
 set -euo pipefail
-COUNT=${BENCH_COUNT:-200000}
+COUNT=${BENCH_COUNT:-50000}
 PG=/proc/net/pktgen
 
 pg() { echo "$2" > "$PG/$1"; }
