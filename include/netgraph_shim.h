@@ -203,6 +203,16 @@ u32 ng_shim_fdb_count(struct ng_fdb *f);
 void ng_shim_fdb_walk(struct ng_fdb *f,
 		      bool (*cb)(void *ctx, struct ng_fdb_entry *e), void *ctx);
 
+/* A resumable walk (for dumps); the table must outlive it. */
+struct ng_fdb_iter;
+struct ng_fdb_iter *ng_shim_fdb_iter_new(struct ng_fdb *f);
+/* Calls cb from the walk's position on; an entry cb refuses stays next.
+ * True when the walk has reached the end. Process context. */
+bool ng_shim_fdb_iter_walk(struct ng_fdb_iter *i,
+			   bool (*cb)(void *ctx, struct ng_fdb_entry *e),
+			   void *ctx);
+void ng_shim_fdb_iter_free(struct ng_fdb_iter *i);
+
 /* n per-CPU u64 counters, zeroed. */
 void *ng_shim_pcpu_alloc(unsigned int n);
 void ng_shim_pcpu_free(void *p);
@@ -245,6 +255,8 @@ int ng_rs_doit(struct sk_buff *skb, struct genl_info *info);
 int ng_rs_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 /* A netlink socket of the generic family was released. */
 void ng_rs_sock_release(struct net *net, u32 portid);
+/* A dump ends: release its cursor (cb->args[2]). */
+void ng_rs_dump_done(struct netlink_callback *cb);
 /* Releases what ng_shim_defer_release() was given. */
 void ng_rs_release(void *data);
 

@@ -8,10 +8,13 @@ use crate::errno::{
 };
 use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
 use crate::msg::{self, After, Out};
-use crate::netlink::{dump_one, fail, AttrWriter, Dump, Msg, NetRef, NlError, NlResult, Request};
+use crate::netlink::{
+    dump_one, fail, AttrWriter, Dump, DumpCursor, Msg, NetRef, NlError, NlResult, Request,
+};
 use crate::pernet;
 use crate::rcu;
 use crate::skb::Skb;
+use kernel::alloc::{flags::GFP_KERNEL, KBox};
 
 /// Sends events to the multicast group of one namespace.
 pub(crate) struct Mcast {
@@ -420,7 +423,7 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             *d.state(0) = i as isize;
         }
         b::netgraph_cmd_NETGRAPH_CMD_MSG => {
-            // State: [0] = position the node type resumes at, [1] = done.
+            // State: [1] = done, [5] = the node type's cursor.
             if *d.state(1) != 0 {
                 return Ok(());
             }
@@ -449,7 +452,10 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                     None => fail(EINVAL, "unknown message for this node type"),
                 }
             })?;
-            let pos = *d.state(0) as usize;
+            let mut cursor = match d.take_cursor() {
+                Some(c) => c,
+                None => KBox::new(DumpCursor::default(), GFP_KERNEL)?,
+            };
             let mut emit = |w: &mut dyn FnMut(&mut Out<'_>) -> DResult| -> NlResult<bool> {
                 dump_one(d, |m| {
                     m.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
@@ -458,9 +464,11 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                 })
                 .map_err(NlError::from)
             };
-            match node.imp.dumpmsg(desc, pos, &mut emit)? {
-                Some(p) => *d.state(0) = p as isize,
-                None => *d.state(1) = 1,
+            let done = node.imp.dumpmsg(desc, &mut cursor, &mut emit);
+            match done {
+                Ok(true) => *d.state(1) = 1,
+                Ok(false) => d.put_cursor(cursor),
+                Err(e) => return Err(e),
             }
         }
         _ => return fail(EOPNOTSUPP, "command cannot be dumped"),

@@ -171,6 +171,57 @@ unsafe extern "C" fn walk_cb(ctx: *mut core::ffi::c_void, e: *mut b::ng_fdb_entr
     }
 }
 
+/// A resumable walk over a table, for dumps that span many calls.
+///
+/// # Invariants
+///
+/// `ptr` is a walk from `ng_shim_fdb_iter_new` over `fdb`'s table, which
+/// the `Arc` keeps alive; freed by drop.
+pub(crate) struct FdbIter {
+    ptr: NonNull<b::ng_fdb_iter>,
+    fdb: kernel::sync::Arc<Fdb>,
+}
+
+// SAFETY: the walk is used by one dump call at a time (netlink serialises
+// a socket's dump calls), possibly on different threads.
+unsafe impl Send for FdbIter {}
+
+impl FdbIter {
+    /// A walk from the start of `fdb` (process context).
+    pub(crate) fn new(fdb: &kernel::sync::Arc<Fdb>) -> Option<Self> {
+        // SAFETY: valid table, kept alive by the clone stored beside.
+        let p = unsafe { b::ng_shim_fdb_iter_new(fdb.ptr.as_ptr()) };
+        NonNull::new(p).map(|ptr| Self {
+            ptr,
+            fdb: fdb.clone(),
+        })
+    }
+
+    /// Calls `f` from the current position on; an entry `f` refuses
+    /// (returns `false` for) is offered again next time. `true` at the end.
+    pub(crate) fn walk(&mut self, mut f: impl FnMut(Entry<'_>) -> bool) -> bool {
+        let _ = &self.fdb;
+        let mut cb: &mut dyn FnMut(Entry<'_>) -> bool = &mut f;
+        // SAFETY: valid walk over a live table; the callback and its
+        // context live for the call; process context.
+        unsafe {
+            b::ng_shim_fdb_iter_walk(
+                self.ptr.as_ptr(),
+                Some(walk_cb),
+                (&mut cb as *mut &mut dyn FnMut(Entry<'_>) -> bool).cast(),
+            )
+        }
+    }
+}
+
+impl Drop for FdbIter {
+    fn drop(&mut self) {
+        // SAFETY: our walk; the table is still alive (`self.fdb` is dropped
+        // after this).
+        unsafe { b::ng_shim_fdb_iter_free(self.ptr.as_ptr()) };
+    }
+}
+
 impl Drop for Fdb {
     fn drop(&mut self) {
         // SAFETY: we own the table; the owner is dropped only after every

@@ -159,15 +159,14 @@ pub(crate) trait NodeImpl: Send + Sync {
     }
 
     /// A message whose reply is a dump (`MsgDesc::dump`): writes reply
-    /// values from position `pos` on with `emit` (which returns `false`
-    /// when the message is full) and returns the position to resume at,
-    /// or `None` when done.
+    /// values with `emit` (which returns `false` when the message is full)
+    /// from where `cursor` says, and returns `true` when done.
     fn dumpmsg(
         &self,
         _msg: &'static MsgDesc,
-        _pos: usize,
+        _cursor: &mut crate::netlink::DumpCursor,
         _emit: &mut Emit<'_>,
-    ) -> NlResult<Option<usize>> {
+    ) -> NlResult<bool> {
         fail(EINVAL, "this message cannot be dumped")
     }
 }

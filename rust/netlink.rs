@@ -12,6 +12,7 @@ use crate::errno::{check, DResult, Errno, EMSGSIZE, ENOMEM};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::alloc::AllocError;
+use kernel::alloc::KBox;
 
 /// An error with the text for the extended ACK.
 pub(crate) struct NlError {
@@ -244,6 +245,35 @@ impl<'a> Request<'a> {
         self.info
     }
 }
+
+/// Where a dump that spans many calls resumes (type-specific parts).
+#[derive(Default)]
+pub(crate) struct DumpCursor {
+    /// The reply's fixed part is sent.
+    pub(crate) header_sent: bool,
+    /// A walk over a bridge's host table.
+    pub(crate) fdb: Option<crate::fdb::FdbIter>,
+}
+
+/// A dump ends (called by the shim): its cursor goes.
+#[no_mangle]
+pub(crate) extern "C" fn ng_rs_dump_done(cb: *mut bindings::netlink_callback) {
+    if cb.is_null() {
+        return;
+    }
+    // SAFETY: netlink calls `done` with the dump's callback; `args` has 6
+    // longs; a non-zero `args[5]` is a cursor from `Dump::put_cursor`.
+    unsafe {
+        let slot = bindings::ng_shim_cb_args(cb).add(5);
+        let p = core::mem::replace(&mut *slot, 0) as *mut DumpCursor;
+        if !p.is_null() {
+            drop(KBox::from_raw(p));
+        }
+    }
+}
+
+const _: [unsafe extern "C" fn(*mut bindings::netlink_callback); 2] =
+    [bindings::ng_rs_dump_done, ng_rs_dump_done];
 
 /// Attribute writer shared by new messages and dump messages.
 pub(crate) trait AttrWriter {
@@ -482,6 +512,24 @@ impl<'a> Dump<'a> {
         // SAFETY: `cb->args` has 6 longs and lives as long as the dump; we
         // hold `&mut self`, so no other reference exists.
         unsafe { &mut *bindings::ng_shim_cb_args(self.cb).add(i) }
+    }
+
+    /// Takes the dump's cursor (kept between calls in `cb->args[5]`).
+    pub(crate) fn take_cursor(&mut self) -> Option<KBox<DumpCursor>> {
+        let slot = self.state(5);
+        let p = core::mem::replace(slot, 0) as *mut DumpCursor;
+        if p.is_null() {
+            None
+        } else {
+            // SAFETY: a non-zero slot holds a pointer from `put_cursor`
+            // (`KBox::into_raw`), taken out exactly once here.
+            Some(unsafe { KBox::from_raw(p) })
+        }
+    }
+
+    /// Keeps the cursor for the next call (released by the dump's `done`).
+    pub(crate) fn put_cursor(&mut self, c: KBox<DumpCursor>) {
+        *self.state(5) = KBox::into_raw(c) as isize;
     }
 
     /// Starts one message of the dump.

@@ -186,3 +186,53 @@ void ng_shim_tick_stop(struct ng_tick *t)
 	disable_delayed_work_sync(&t->work);
 	kfree(t);
 }
+
+/* --- resumable walks (dumps) --- */
+
+struct ng_fdb_iter {
+	struct rhashtable_iter it;
+};
+
+struct ng_fdb_iter *ng_shim_fdb_iter_new(struct ng_fdb *f)
+{
+	struct ng_fdb_iter *i = kzalloc(sizeof(*i), GFP_KERNEL);
+
+	if (i)
+		rhashtable_walk_enter(&f->ht, &i->it);
+	return i;
+}
+
+bool ng_shim_fdb_iter_walk(struct ng_fdb_iter *i,
+			   bool (*cb)(void *ctx, struct ng_fdb_entry *e),
+			   void *ctx)
+{
+	struct ng_fdb_entry *e;
+	bool done = false;
+
+	rhashtable_walk_start(&i->it);
+	for (;;) {
+		e = rhashtable_walk_peek(&i->it);
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;
+			done = true;
+			break;
+		}
+		if (!e) {
+			done = true;
+			break;
+		}
+		/* Refused (message full): it stays the next one. */
+		if (!cb(ctx, e))
+			break;
+		rhashtable_walk_next(&i->it);
+	}
+	rhashtable_walk_stop(&i->it);
+	return done;
+}
+
+void ng_shim_fdb_iter_free(struct ng_fdb_iter *i)
+{
+	rhashtable_walk_exit(&i->it);
+	kfree(i);
+}

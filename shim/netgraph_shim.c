@@ -69,6 +69,12 @@ static int ng_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return ng_rs_dumpit(skb, cb);
 }
 
+static int ng_dump_done(struct netlink_callback *cb)
+{
+	ng_rs_dump_done(cb);
+	return 0;
+}
+
 #define NG_DO(c, pol, fl) {						\
 	.cmd = NETGRAPH_CMD_##c,					\
 	.doit = ng_rs_doit,						\
@@ -104,6 +110,7 @@ static const struct genl_ops ng_ops[] = {
 		.cmd = NETGRAPH_CMD_MSG,
 		.doit = ng_rs_doit,
 		.dumpit = ng_dumpit,
+		.done = ng_dump_done,
 		.policy = ng_policy_msg,
 		.maxattr = NETGRAPH_A_MAX,
 	},

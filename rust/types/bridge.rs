@@ -10,9 +10,10 @@
 
 use crate::bridge_logic::{self as bl, HookName, Learn, STATS, UPLINK};
 use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS, ENOENT, ENOMEM, ENOTCONN};
-use crate::fdb::Fdb;
+use crate::fdb::{Fdb, FdbIter};
 use crate::graph::{Emit, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::netlink::DumpCursor;
 use crate::netlink::{fail, NetRef, NlResult};
 use crate::path::Name;
 use crate::percpu::Counters;
@@ -131,7 +132,7 @@ impl Links {
 
 #[pin_data]
 struct Bridge {
-    fdb: Fdb,
+    fdb: Arc<Fdb>,
     links: RcuArc<Links>,
     debug_level: AtomicU32,
     loop_timeout: AtomicU32,
@@ -151,6 +152,7 @@ fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
     let Some(fdb) = Fdb::new() else {
         return fail(ENOMEM, "no memory for the host table");
     };
+    let fdb = Arc::new(fdb, GFP_KERNEL)?;
     let b = Arc::pin_init(
         pin_init!(Bridge {
             fdb,
@@ -505,26 +507,24 @@ impl NodeImpl for Bridge {
     fn dumpmsg(
         &self,
         _msg: &'static MsgDesc,
-        pos: usize,
+        cursor: &mut DumpCursor,
         emit: &mut Emit<'_>,
-    ) -> NlResult<Option<usize>> {
-        // Position 0: the header (numHosts) is not sent yet; position p > 0:
-        // the header and p - 1 hosts are.
-        if pos == 0 {
+    ) -> NlResult<bool> {
+        if !cursor.header_sent {
             let n = self.fdb.count();
             if !emit(&mut |o| o.nest(1, |o| o.u32(1, n)))? {
-                return Ok(Some(0));
+                return Ok(false);
             }
+            cursor.header_sent = true;
         }
-        let skip = pos.saturating_sub(1);
-        let mut i = 0usize;
-        let mut next = None;
+        if cursor.fdb.is_none() {
+            cursor.fdb = FdbIter::new(&self.fdb);
+        }
+        let Some(it) = cursor.fdb.as_mut() else {
+            return fail(ENOMEM, "no memory for the table walk");
+        };
         let mut err = Ok(());
-        self.fdb.walk(|e| {
-            i += 1;
-            if i <= skip {
-                return true;
-            }
+        let done = it.walk(|e| {
             let mut name = [0u8; 32];
             let len = bl::hook_name(e.link(), &mut name);
             let (addr, age, stale) = (e.addr(), e.age(), e.staleness());
@@ -541,12 +541,7 @@ impl NodeImpl for Bridge {
                 })
             });
             match r {
-                Ok(true) => true,
-                Ok(false) => {
-                    // Host number i (1-based) did not fit: resume with it.
-                    next = Some(i);
-                    false
-                }
+                Ok(fits) => fits,
                 Err(e) => {
                     err = Err(e);
                     false
@@ -554,7 +549,7 @@ impl NodeImpl for Bridge {
             }
         });
         err?;
-        Ok(next)
+        Ok(done)
     }
 
     fn rcvdata(&self, fwd: &mut Fwd<'_>, _node: &Node, hook: &Hook, skb: Skb) -> DResult {
