@@ -13,7 +13,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 
-.PHONY: all deps kernel module ngctl host-test test demo vm bench clean fmt check
+.PHONY: all deps kernel module ngctl host-test test demo vm bench install clean fmt check
 
 all: module ngctl
 
@@ -45,6 +45,24 @@ bench: module ngctl
 
 vm: module ngctl
 	@NG_VM_INTERACTIVE=1 tests/vm/run bash
+
+# ngctl and nghook, the man page ngctl(8) and bash/zsh/fish completions,
+# generated from ngctl's own CLI definition. PREFIX=/usr/local, DESTDIR for
+# staging. (netgraph.ko is built for the kernel in the cache; load it with
+# insmod, see README.)
+PREFIX ?= /usr/local
+BIN := userspace/target/release
+install: ngctl
+	@install -d "$(DESTDIR)$(PREFIX)/sbin" "$(DESTDIR)$(PREFIX)/share/man/man8" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions" \
+		"$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+		"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	@install -m 755 $(BIN)/ngctl $(BIN)/nghook "$(DESTDIR)$(PREFIX)/sbin/"
+	@$(BIN)/ngctl --man > "$(DESTDIR)$(PREFIX)/share/man/man8/ngctl.8"
+	@$(BIN)/ngctl --completions bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ngctl"
+	@$(BIN)/ngctl --completions zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ngctl"
+	@$(BIN)/ngctl --completions fish > "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ngctl.fish"
+	@echo "installed ngctl, nghook, ngctl(8) and completions under $(DESTDIR)$(PREFIX)"
 
 fmt:
 	@cd userspace && cargo fmt --all

@@ -31,5 +31,22 @@ else
 	fail=$((fail + 1)); echo "test userspace cargo clippy ... FAILED"
 	(cd "$top/userspace" && cargo clippy --locked --all-targets -q -- -D warnings 2>&1 | head -40)
 fi
+# make install into a staging directory: binaries, a man page man(1) can
+# format, completion scripts each shell parses.
+stage=$(mktemp -d)
+if make -s -C "$top" install DESTDIR="$stage" >/dev/null 2>&1 &&
+	p="$stage/usr/local" &&
+	[ -x "$p/sbin/ngctl" ] && [ -x "$p/sbin/nghook" ] &&
+	grep -q '^\.TH ngctl 8' "$p/share/man/man8/ngctl.8" &&
+	grep -q 'mkpeer' "$p/share/man/man8/ngctl.8" &&
+	bash -n "$p/share/bash-completion/completions/ngctl" &&
+	grep -q 'mkpeer' "$p/share/bash-completion/completions/ngctl" &&
+	grep -q '^#compdef ngctl' "$p/share/zsh/site-functions/_ngctl" &&
+	grep -q 'complete -c ngctl' "$p/share/fish/vendor_completions.d/ngctl.fish"; then
+	pass=$((pass + 1)); echo "test make install (man page, completions) ... ok"
+else
+	fail=$((fail + 1)); echo "test make install (man page, completions) ... FAILED"
+fi
+rm -rf "$stage"
 echo "host: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

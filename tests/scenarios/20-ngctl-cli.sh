@@ -17,6 +17,19 @@ name tmp lh
 msg lh: setpersistent
 mkpeer lh: hub b a
 S
+# dot: FreeBSD's GraphViz layout; the lh-[b]-> hub link printed once.
+out=$(ngctl dot)
+expect_eq "$(echo "$out" | sed -n 1p)" "graph netgraph {" "dot header"
+lhid=$(ngctl show -n lh: | awk '{print $6}' | sed 's/^0*//')
+expect_match "$out" "\"$lhid\" \[ label = \"\{lh:\|\{hub\|\[$lhid\]:\}\}\" \];" "dot record of lh"
+expect_eq "$(echo "$out" | grep -cE '^	"[0-9a-f]+\.(a|b)" -- "[0-9a-f]+\.(a|b)";$')" 1 "one edge line for the link"
+ngctl dot /tmp/g.dot
+expect_eq "$(cat /tmp/g.dot)" "$out" "dot to a file"
+if command -v dot >/dev/null; then
+	ngctl dot /tmp/g.svg && grep -q '<svg' /tmp/g.svg || fail "dot to svg"
+else
+	expect_fail 71 "install graphviz" ngctl dot /tmp/g.svg
+fi
 # list -n: named nodes only (the listing ngctl's own node is named too,
 # and so are the ether nodes of this namespace's Ethernet devices).
 eth=$(count_type ether)

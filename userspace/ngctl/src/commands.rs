@@ -74,6 +74,14 @@ pub static COMMANDS: &[Cmd] = &[
         run: cmd_debug,
     },
     Cmd {
+        name: "dot",
+        aliases: &[],
+        usage: "dot [-c] [outfile]",
+        summary: "Produce a GraphViz (.dot) of the entire netgraph.",
+        help: "Output a graph of the current netgraph in the GraphViz dot language. If an outfile ending in .svg or .png is given and GraphViz's dot program is installed, the picture is rendered into it (with -c, to .dot text regardless of the name).",
+        run: cmd_dot,
+    },
+    Cmd {
         name: "help",
         aliases: &["?"],
         usage: "help [command]",
@@ -281,6 +289,68 @@ fn cmd_help(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
             Ok(())
         }
         _ => Err(CmdError::Usage),
+    }
+}
+
+fn cmd_dot(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (text_only, out) = match args {
+        [] => (false, None),
+        [c] if c == "-c" => (true, None),
+        [f] => (false, Some(f.as_str())),
+        [c, f] if c == "-c" => (true, Some(f.as_str())),
+        _ => return Err(CmdError::Usage),
+    };
+    let nodes = ctx
+        .client
+        .listnodes(false)
+        .map_err(|e| send_err("send msg", e))?;
+    let mut all = Vec::new();
+    for n in nodes {
+        let (node, links) = ctx
+            .client
+            .listhooks(&format!("[{:x}]:", n.id))
+            .map_err(|e| send_err("send msg", e))?;
+        all.push((node, links));
+    }
+    let text = output::dot(&all);
+    let Some(path) = out else {
+        print!("{text}");
+        return Ok(());
+    };
+    let fmt = if text_only {
+        None
+    } else if path.ends_with(".svg") {
+        Some("svg")
+    } else if path.ends_with(".png") {
+        Some("png")
+    } else {
+        None
+    };
+    match fmt {
+        None => std::fs::write(path, text).map_err(|e| CmdError::Failed(format!("{path}: {e}"))),
+        Some(f) => {
+            let mut child = std::process::Command::new("dot")
+                .arg(format!("-T{f}"))
+                .arg("-o")
+                .arg(path)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| {
+                    CmdError::Failed(format!(
+                        "dot: cannot run GraphViz's dot ({e}); install graphviz"
+                    ))
+                })?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin
+                    .write_all(text.as_bytes())
+                    .map_err(|e| CmdError::Failed(format!("dot: {e}")))?;
+            }
+            match child.wait() {
+                Ok(s) if s.success() => Ok(()),
+                Ok(s) => Err(CmdError::Failed(format!("dot: GraphViz failed ({s})"))),
+                Err(e) => Err(CmdError::Failed(format!("dot: {e}"))),
+            }
+        }
     }
 }
 
@@ -669,7 +739,7 @@ mod tests {
     fn help_lists_commands_in_freebsd_order() {
         let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
         let freebsd = [
-            "config", "connect", "debug", "help", "list", "mkpeer", "msg", "name", "read",
+            "config", "connect", "debug", "dot", "help", "list", "mkpeer", "msg", "name", "read",
             "rmhook", "show", "shutdown", "status", "types", "write", "quit",
         ];
         let ours: Vec<&str> = names

@@ -67,9 +67,73 @@ struct Args {
     /// Indent JSON output
     #[arg(long = "pretty")]
     pretty: bool,
+    /// Print a shell completion script (bash, zsh or fish) and exit
+    #[arg(long = "completions", value_name = "SHELL", hide = true)]
+    completions: Option<clap_complete::Shell>,
+    /// Print the manual page ngctl(8) (roff) and exit
+    #[arg(long = "man", hide = true)]
+    man: bool,
     /// The command and its arguments
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
+}
+
+/// The whole CLI as one clap definition: the options above plus the
+/// FreeBSD command table as subcommands. Completions and the man page are
+/// generated from it, so they cannot drift from what ngctl accepts.
+fn cli_definition() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Args::command()
+        .mut_arg("command", |a| a.hide(true))
+        .mut_arg("completions", |a| a.hide(true))
+        .mut_arg("man", |a| a.hide(true))
+        .about("netgraph control utility")
+        .long_about(
+            "ngctl manipulates netgraph nodes and hooks, one graph per network namespace, \
+             over the generic netlink family \"netgraph\". With no command it runs \
+             interactively; with -f it reads commands from a file. Commands, aliases, \
+             output formats and exit codes follow FreeBSD's ngctl(8).",
+        )
+        .version(env!("CARGO_PKG_VERSION"));
+    for c in commands::COMMANDS {
+        let mut sub = clap::Command::new(c.name)
+            .about(c.summary)
+            .long_about(c.help)
+            .override_usage(c.usage)
+            .arg(
+                clap::Arg::new("args")
+                    .num_args(0..)
+                    .trailing_var_arg(true)
+                    .allow_hyphen_values(true)
+                    .value_name("ARGS"),
+            );
+        for a in c.aliases {
+            sub = sub.visible_alias(*a);
+        }
+        cmd = cmd.subcommand(sub);
+    }
+    cmd
+}
+
+/// `--completions SHELL` / `--man`: prints what is asked and exits.
+fn generate() -> Option<ExitCode> {
+    let args: Vec<String> = std::env::args().collect();
+    let pos = |f: &str| args.iter().position(|a| a == f);
+    if let Some(i) = pos("--completions") {
+        let shell: clap_complete::Shell = args.get(i + 1)?.parse().ok()?;
+        let mut cmd = cli_definition();
+        clap_complete::generate(shell, &mut cmd, "ngctl", &mut std::io::stdout());
+        return Some(ExitCode::SUCCESS);
+    }
+    if pos("--man").is_some() {
+        let man = clap_mangen::Man::new(cli_definition()).section("8");
+        let mut out = std::io::stdout();
+        return Some(match man.render(&mut out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(EX_OSERR),
+        });
+    }
+    None
 }
 
 /// Reports a command's failure; returns the exit status.
@@ -180,6 +244,9 @@ fn interactive(ctx: &mut Ctx) -> u8 {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = generate() {
+        return code;
+    }
     // Like a C program: a closed pipe (`ngctl list | head`) ends ngctl
     // quietly instead of failing a write.
     // SAFETY: setting a signal disposition to the default before any other

@@ -61,6 +61,55 @@ pub fn show(n: &NodeInfo, links: &[LinkInfo], no_hooks: bool) -> String {
 }
 
 /// `types`.
+/// FreeBSD's `dot` output (GraphViz) for nodes and their links.
+pub fn dot(nodes: &[(NodeInfo, Vec<LinkInfo>)]) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    o.push_str("graph netgraph {\n");
+    o.push_str("\tedge [ weight = 1.0 ];\n");
+    o.push_str("\tnode [ shape = record, fontsize = 12 ] {\n");
+    for (n, _) in nodes {
+        let name = n.name.as_deref().unwrap_or("\\<unnamed\\>");
+        let _ = writeln!(
+            o,
+            "\t\t\"{:x}\" [ label = \"{{{}:|{{{}|[{:x}]:}}}}\" ];",
+            n.id, name, n.type_name, n.id
+        );
+    }
+    o.push_str("\t};\n");
+    o.push_str("\tsubgraph cluster_disconnected {\n");
+    o.push_str("\t\tbgcolor = pink;\n");
+    for (n, _) in nodes.iter().filter(|(n, _)| n.hooks == 0) {
+        let _ = writeln!(o, "\t\t\"{:x}\";", n.id);
+    }
+    o.push_str("\t};\n");
+    for (n, links) in nodes.iter().filter(|(_, l)| !l.is_empty()) {
+        o.push_str("\tnode [ shape = octagon, fontsize = 10 ] {\n");
+        for l in links {
+            let _ = writeln!(
+                o,
+                "\t\t\"{:x}.{}\" [ label = \"{}\" ];",
+                n.id, l.ourhook, l.ourhook
+            );
+        }
+        o.push_str("\t};\n");
+        o.push_str("\t{\n\t\tedge [ weight = 2.0, style = bold ];\n");
+        for l in links {
+            let _ = writeln!(o, "\t\t\"{:x}\" -- \"{:x}.{}\";", n.id, n.id, l.ourhook);
+        }
+        o.push_str("\t};\n");
+        for l in links.iter().filter(|l| n.id > l.peer.id) {
+            let _ = writeln!(
+                o,
+                "\t\"{:x}.{}\" -- \"{:x}.{}\";",
+                n.id, l.ourhook, l.peer.id, l.peerhook
+            );
+        }
+    }
+    o.push_str("};\n");
+    o
+}
+
 pub fn types(t: &[TypeInfo]) -> String {
     let mut s = format!("There are {} total types:\n", t.len());
     if !t.is_empty() {
@@ -195,6 +244,52 @@ mod tests {
             hooks,
             loop_drops: 0,
         }
+    }
+
+    #[test]
+    fn dot_is_freebsd_layout() {
+        let a = node(Some("h"), "hub", 2, 1);
+        let b = node(None, "hub", 3, 1);
+        let c = node(Some("lone"), "hub", 4, 0);
+        let link = |ours: &str, peer: &NodeInfo, theirs: &str| LinkInfo {
+            ourhook: ours.into(),
+            peerhook: theirs.into(),
+            peer: peer.clone(),
+        };
+        let g = dot(&[
+            (a.clone(), vec![link("x", &b, "y")]),
+            (b.clone(), vec![link("y", &a, "x")]),
+            (c, vec![]),
+        ]);
+        let want = "graph netgraph {
+\tedge [ weight = 1.0 ];
+\tnode [ shape = record, fontsize = 12 ] {
+\t\t\"2\" [ label = \"{h:|{hub|[2]:}}\" ];
+\t\t\"3\" [ label = \"{\\<unnamed\\>:|{hub|[3]:}}\" ];
+\t\t\"4\" [ label = \"{lone:|{hub|[4]:}}\" ];
+\t};
+\tsubgraph cluster_disconnected {
+\t\tbgcolor = pink;
+\t\t\"4\";
+\t};
+\tnode [ shape = octagon, fontsize = 10 ] {
+\t\t\"2.x\" [ label = \"x\" ];
+\t};
+\t{
+\t\tedge [ weight = 2.0, style = bold ];
+\t\t\"2\" -- \"2.x\";
+\t};
+\tnode [ shape = octagon, fontsize = 10 ] {
+\t\t\"3.y\" [ label = \"y\" ];
+\t};
+\t{
+\t\tedge [ weight = 2.0, style = bold ];
+\t\t\"3\" -- \"3.y\";
+\t};
+\t\"3.y\" -- \"2.x\";
+};
+";
+        assert_eq!(g, want);
     }
 
     #[test]
