@@ -24,7 +24,8 @@ lhid=$(ngctl show -n lh: | awk '{print $6}' | sed 's/^0*//')
 expect_match "$out" "\"$lhid\" \[ label = \"\{lh:\|\{hub\|\[$lhid\]:\}\}\" \];" "dot record of lh"
 expect_eq "$(echo "$out" | grep -cE '^	"[0-9a-f]+\.(a|b)" -- "[0-9a-f]+\.(a|b)";$')" 1 "one edge line for the link"
 ngctl dot /tmp/g.dot
-expect_eq "$(cat /tmp/g.dot)" "$out" "dot to a file"
+# (Another ngctl, so another socket node: compare the hubs' lines only.)
+expect_eq "$(grep -E '"[0-9a-f]+\.(a|b)"' /tmp/g.dot)" "$(echo "$out" | grep -E '"[0-9a-f]+\.(a|b)"')" "dot to a file"
 if command -v dot >/dev/null; then
 	ngctl dot /tmp/g.svg && grep -q '<svg' /tmp/g.svg || fail "dot to svg"
 else
