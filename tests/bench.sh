@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # `make bench`: runs inside the VM with netgraph.ko loaded. Compares our
 # nodes with their Linux peers in the same boot, with the same in-kernel
-# generator (pktgen, clone_skb 0, one flow), and prints ratios.
+# generator (pktgen, clone_skb 0), and prints ratios.
 #
 #   eiface -> eiface (ngeth0 wired to ngeth1)  vs  veth -> veth
-#   64-byte and 1500-byte frames; frames per second received by the peer.
+#   bridge (ether lower hooks of two veths)    vs  Linux bridge br0
+#
+# Frames per second received by the peer. Each case runs ROUNDS times,
+# ours and Linux alternating, and the median is reported: on a software
+# emulated VM single runs vary by tens of percent.
 set -euo pipefail
-COUNT=${BENCH_COUNT:-50000}
+COUNT=${BENCH_COUNT:-30000}
+ROUNDS=${BENCH_ROUNDS:-3}
 PG=/proc/net/pktgen
 
 pg() { echo "$2" > "$PG/$1"; }
@@ -33,6 +38,27 @@ pps() {
 	echo "$(( rx1 - rx0 )) $t0 $t1" | awk '{printf "%.0f\n", $1 / ($3 - $2)}'
 }
 
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+report() { # case ours-values... -- linux-values...
+	local what=$1 ours=() theirs=() side=o
+	shift
+	for v in "$@"; do
+		if [ "$v" = -- ]; then side=l; continue; fi
+		if [ $side = o ]; then ours+=("$v"); else theirs+=("$v"); fi
+	done
+	local mo ml
+	mo=$(median "${ours[@]}")
+	ml=$(median "${theirs[@]}")
+	printf '%-34s %10s %10s %7s   ours: %s  linux: %s\n' "$what" "$mo" "$ml" \
+		"$(awk -v a="$mo" -v b="$ml" 'BEGIN {printf "%.2f", b ? a / b : 0}')" \
+		"${ours[*]}" "${theirs[*]}"
+}
+
+printf '%-34s %10s %10s %7s   (median of %s rounds of %s frames)\n' \
+	"case (frames/s)" "netgraph" "linux" "ratio" "$ROUNDS" "$COUNT"
+
+# --- eiface vs veth.
 ngctl mkpeer . eiface ether ether
 ngctl mkpeer . eiface ether ether
 ngctl connect ngeth0: ngeth1: ether ether
@@ -42,20 +68,20 @@ for d in ngeth0 ngeth1 veth0 veth1; do
 	ip link set "$d" up
 done
 sleep 1
-
-printf '%-34s %12s %12s %8s\n' "case" "netgraph" "linux" "ratio"
 for size in 64 1500; do
-	ours=$(pps ngeth0 ngeth1 $size)
-	theirs=$(pps veth0 veth1 $size)
-	ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", b ? a / b : 0}')
-	printf '%-34s %12s %12s %8s\n' "eiface vs veth, ${size} B (fps)" "$ours" "$theirs" "$ratio"
+	o=() l=()
+	for r in $(seq "$ROUNDS"); do
+		o+=("$(pps ngeth0 ngeth1 $size)")
+		l+=("$(pps veth0 veth1 $size)")
+	done
+	report "eiface vs veth, ${size} B" "${o[@]}" -- "${l[@]}"
 done
-
 ip link del veth0
 ngctl shutdown ngeth0:
 ngctl shutdown ngeth1:
 
-# --- bridge vs Linux bridge: pktgen on p0a -> [p0b | bridge | p1b] -> p1a.
+# --- bridge vs Linux bridge: pktgen on p0a -> [p0b | bridge | p1b] -> p1a,
+# 64-byte frames, one flow and 1000 source MACs.
 ip link add p0a type veth peer name p0b
 ip link add p1a type veth peer name p1b
 for d in p0a p0b p1a p1b; do
@@ -69,33 +95,41 @@ announce() {
 	pg p1a "count 3"
 	pg p1a "pkt_size 64"
 	pg p1a "clone_skb 0"
+	pg p1a "src_mac_count 1"
 	pg p1a "dst_mac ff:ff:ff:ff:ff:ff"
 	pg pgctrl start
 	pg kpktgend_0 rem_device_all
 }
-ip link add br0 type bridge
-ip link set br0 up
-ip link set p0b master br0
-ip link set p1b master br0
-sleep 1
-announce
-linux1=$(pps p0a p1a 64 1)
-linuxn=$(pps p0a p1a 64 1000)
-ip link del br0
-ngctl -f - <<'S'
+linux_on() {
+	ip link add br0 type bridge
+	ip link set br0 up
+	ip link set p0b master br0
+	ip link set p1b master br0
+	sleep 0.5
+	announce
+}
+linux_off() { ip link del br0; }
+ours_on() {
+	ngctl -f - <<'S'
 mkpeer p0b: bridge lower link0
 name p0b:lower nb
 connect p1b: nb: lower link1
 S
-sleep 1
-announce
-ours1=$(pps p0a p1a 64 1)
-oursn=$(pps p0a p1a 64 1000)
-for c in "one flow:$ours1:$linux1" "1000 source MACs:$oursn:$linuxn"; do
-	IFS=: read -r what ours theirs <<<"$c"
-	ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.2f", b ? a / b : 0}')
-	printf '%-34s %12s %12s %8s\n' "bridge vs br0, $what" "$ours" "$theirs" "$ratio"
+	announce
+}
+ours_off() { ngctl shutdown nb:; }
+o1=() l1=() on=() ln=()
+for r in $(seq "$ROUNDS"); do
+	ours_on
+	o1+=("$(pps p0a p1a 64 1)")
+	on+=("$(pps p0a p1a 64 1000)")
+	ours_off
+	linux_on
+	l1+=("$(pps p0a p1a 64 1)")
+	ln+=("$(pps p0a p1a 64 1000)")
+	linux_off
 done
-ngctl shutdown nb:
+report "bridge vs br0, one flow" "${o1[@]}" -- "${l1[@]}"
+report "bridge vs br0, 1000 source MACs" "${on[@]}" -- "${ln[@]}"
 ip link del p0a
 ip link del p1a
