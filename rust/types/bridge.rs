@@ -474,29 +474,10 @@ impl NodeImpl for Bridge {
                 if is_multicast(&addr) {
                     return fail(EINVAL, "not a unicast address");
                 }
-                let known = self.fdb.lookup(&g, &addr);
-                match bl::learn(
-                    known.map(|e| (e.link(), e.age())),
-                    link.tag,
-                    true,
-                    self.min_stable_age.load(Ordering::Relaxed),
-                ) {
-                    Learn::Keep => {}
-                    Learn::Insert => {
-                        if self.fdb.learn(&g, &addr, link.tag, true).is_none() {
-                            return fail(ENOMEM, "no memory for the host");
-                        }
-                    }
-                    Learn::Move => {
-                        if let Some(e) = known {
-                            e.set_link(link.tag);
-                            e.set_age(0);
-                        }
-                    }
-                    Learn::Loop => {
-                        self.loop_detected(link);
-                        return fail(ELOOP, "loop detected: host moved too fast");
-                    }
+                match self.learn(&g, &addr, link, true) {
+                    Err(e) if e == ENOMEM => return fail(ENOMEM, "no memory for the host"),
+                    Err(_) => return fail(ELOOP, "loop detected: host moved too fast"),
+                    Ok(()) => {}
                 }
             }
             _ => return fail(EINVAL, "unknown message for bridge"),
@@ -597,36 +578,15 @@ impl NodeImpl for Bridge {
         // Learning, visible to the very next frame.
         let mut src_a = [0u8; 6];
         src_a.copy_from_slice(src);
-        let known = self.fdb.lookup(g, &src_a);
-        if let Some(e) = known {
-            e.set_staleness(0);
-        }
-        match bl::learn(
-            known.map(|e| (e.link(), e.age())),
-            link.tag,
-            link.learns,
-            self.min_stable_age.load(Ordering::Relaxed),
-        ) {
-            Learn::Keep => {}
-            Learn::Insert => {
-                if self.fdb.learn(g, &src_a, link.tag, true).is_none() {
-                    link.stats.add(bl::MEMORY_FAILURES, 1);
-                    drop(skb);
-                    return Err(ENOMEM);
-                }
-            }
-            Learn::Move => {
-                if let Some(e) = known {
-                    e.set_link(link.tag);
-                    e.set_age(0);
-                }
-            }
-            Learn::Loop => {
-                self.loop_detected(link);
-                link.stats.add(bl::LOOP_DROPS, 1);
-                drop(skb);
-                return Err(ELOOP);
-            }
+        if let Err(e) = self.learn(g, &src_a, link, link.learns) {
+            let c = if e == ENOMEM {
+                bl::MEMORY_FAILURES
+            } else {
+                bl::LOOP_DROPS
+            };
+            link.stats.add(c, 1);
+            drop(skb);
+            return Err(e);
         }
         let mut dst_a = [0u8; 6];
         dst_a.copy_from_slice(dst);
@@ -679,6 +639,39 @@ impl NodeImpl for Bridge {
 }
 
 impl Bridge {
+    /// Learning of source `addr` seen on `link` (FreeBSD's movehost rules):
+    /// refreshes, inserts or moves the host; `ENOMEM`, or `ELOOP` after
+    /// muting `link` when the host moved faster than `minStableAge`.
+    fn learn(&self, g: &rcu::Guard, addr: &[u8; 6], link: &Link, learns: bool) -> DResult {
+        let known = self.fdb.lookup(g, addr);
+        if let Some(e) = known {
+            e.set_staleness(0);
+        }
+        match bl::learn(
+            known.map(|e| (e.link(), e.age())),
+            link.tag,
+            learns,
+            self.min_stable_age.load(Ordering::Relaxed),
+        ) {
+            Learn::Keep => Ok(()),
+            Learn::Insert => match self.fdb.learn(g, addr, link.tag, true) {
+                Some(_) => Ok(()),
+                None => Err(ENOMEM),
+            },
+            Learn::Move => {
+                if let Some(e) = known {
+                    e.set_link(link.tag);
+                    e.set_age(0);
+                }
+                Ok(())
+            }
+            Learn::Loop => {
+                self.loop_detected(link);
+                Err(ELOOP)
+            }
+        }
+    }
+
     /// A host moved to `link` faster than `minStableAge`: mute the link,
     /// count it, and have its hosts forgotten.
     fn loop_detected(&self, link: &Link) {
