@@ -12,3 +12,9 @@ pub mod bridge_logic;
 
 #[cfg(test)]
 mod bridge_tests;
+
+#[path = "../../../rust/pipe_logic.rs"]
+pub mod pipe_logic;
+
+#[cfg(test)]
+mod pipe_tests;

@@ -1,7 +1,9 @@
 use crate::path::*;
 
 fn hops(a: &Addr<'_>) -> Vec<String> {
-    a.hops().map(|h| String::from_utf8_lossy(h).into_owned()).collect()
+    a.hops()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect()
 }
 
 #[test]
@@ -13,7 +15,11 @@ fn valid_addresses_from_freebsd_reference() {
         ("foo:", Base::Name(b"foo"), vec![]),
         (".:hook1", Base::Local, vec!["hook1"]),
         ("hook1", Base::Local, vec!["hook1"]),
-        ("foo:hook1.hook2", Base::Name(b"foo"), vec!["hook1", "hook2"]),
+        (
+            "foo:hook1.hook2",
+            Base::Name(b"foo"),
+            vec!["hook1", "hook2"],
+        ),
         ("[d80]:hook1", Base::Id(0xd80), vec!["hook1"]),
         ("foo:.", Base::Name(b"foo"), vec![]),
         ("foo:.a.b.", Base::Name(b"foo"), vec!["a", "b"]),
@@ -27,7 +33,9 @@ fn valid_addresses_from_freebsd_reference() {
 
 #[test]
 fn invalid_addresses() {
-    for s in [":", ":hook", "a.b:", "foo:a..b", "foo:a:b", "a..b", "..", "foo:..", "x.:"] {
+    for s in [
+        ":", ":hook", "a.b:", "foo:a..b", "foo:a:b", "a..b", "..", "foo:..", "x.:",
+    ] {
         assert!(parse(s.as_bytes()).is_err(), "{s} should be invalid");
     }
 }
@@ -94,6 +102,9 @@ fn names_store_and_compare() {
 
 #[test]
 fn ether_node_names_replace_dots_and_colons() {
-    assert_eq!(ether_node_name(b"eth0.100").unwrap().as_bytes(), b"eth0_100");
+    assert_eq!(
+        ether_node_name(b"eth0.100").unwrap().as_bytes(),
+        b"eth0_100"
+    );
     assert_eq!(ether_node_name(b"a:b").unwrap().as_bytes(), b"a_b");
 }
