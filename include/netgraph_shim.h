@@ -226,9 +226,40 @@ struct ng_tick *ng_shim_tick_start(void *ctx, unsigned int ms);
 /* Stops and frees the tick, waiting for a running one. */
 void ng_shim_tick_stop(struct ng_tick *t);
 
+/* --- holding frames (shim/netgraph_sched.c) --- */
+/* A high-resolution timer (CLOCK_MONOTONIC) that calls
+ * ng_rs_timer(ctx, which) in softirq context. */
+struct ng_timer;
+struct ng_timer *ng_shim_timer_new(void *ctx, u32 which);
+/* (Re)arms for absolute time at_ns; any context, also from the callback. */
+void ng_shim_timer_arm(struct ng_timer *t, u64 at_ns);
+/* Cancels (waiting for a running callback) and frees. Process context. */
+void ng_shim_timer_free(struct ng_timer *t);
+u64 ng_shim_now_ns(void);
+/* A spinlock taken with bottom halves disabled. */
+struct ng_bhlock;
+struct ng_bhlock *ng_shim_bhlock_new(void);
+void ng_shim_bhlock_free(struct ng_bhlock *l);
+void ng_shim_bhlock_lock(struct ng_bhlock *l);
+void ng_shim_bhlock_unlock(struct ng_bhlock *l);
+/* Queue links and scratch space of a held frame. */
+struct sk_buff *ng_shim_skb_next(const struct sk_buff *skb);
+void ng_shim_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
+struct sk_buff *ng_shim_skb_prev(const struct sk_buff *skb);
+void ng_shim_skb_set_prev(struct sk_buff *skb, struct sk_buff *prev);
+u64 *ng_shim_skb_scratch(struct sk_buff *skb);
+unsigned int ng_shim_skb_truesize(const struct sk_buff *skb);
+/* Detaches a frame to be held from its socket, route and device. */
+void ng_shim_skb_park(struct sk_buff *skb);
+/* Copies up to len leading bytes to to; returns how many. */
+unsigned int ng_shim_skb_copy_prefix(const struct sk_buff *skb, void *to,
+				     unsigned int len);
+
 /* --- callbacks implemented in Rust --- */
 /* A tick of ng_shim_tick_start(ctx). */
 void ng_rs_tick(void *ctx);
+/* A timer of ng_shim_timer_new(ctx, which) expired (softirq). */
+void ng_rs_timer(void *ctx, u32 which);
 /* eiface: the host transmits skb (consumed); 0 when sent on. */
 int ng_rs_eiface_xmit(void *port, struct sk_buff *skb);
 /* eiface: the device is being unregistered; stop using it. */

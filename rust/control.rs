@@ -224,7 +224,7 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
                 reply
                     .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
                         let mut out = Out::new(m);
-                        match node.imp.rcvmsg(&rtnl, desc, args, &mut out) {
+                        match node.imp.rcvmsg(&rtnl, &node, desc, args, &mut out) {
                             Ok(a) => {
                                 after = a;
                                 Ok(())

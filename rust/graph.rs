@@ -112,6 +112,7 @@ pub(crate) trait NodeImpl: Send + Sync {
     fn rcvmsg(
         &self,
         _rtnl: &Rtnl,
+        _node: &Arc<Node>,
         _msg: &'static MsgDesc,
         _args: Option<Value<'_>>,
         _out: &mut Out<'_>,
@@ -151,6 +152,19 @@ pub(crate) trait NodeImpl: Send + Sync {
     /// A periodic tick the type started with [`crate::tick::Tick`]
     /// (process context, no RTNL).
     fn tick(&self, _node: &Node) {}
+
+    /// A timer the type made with [`crate::sched::Timer`] expired
+    /// (softirq context).
+    fn timer(&self, _node: &Node, _which: u32) {}
+
+    /// The node at the other end of `hook` says its link went up or down
+    /// (FreeBSD's `NGM_LINK_IS_UP` / `NGM_LINK_IS_DOWN`). Returns the tag
+    /// of the hook to pass the news on through, if the type relays it.
+    /// Called with the RTNL held inside an RCU read section: must not
+    /// sleep.
+    fn link_state(&self, _rtnl: &Rtnl, _node: &Node, _hook: &Hook, _up: bool) -> Option<u32> {
+        None
+    }
 
     /// Whether a hook of this node may connect to another hook of the same
     /// node (`bridge`: no, `ELOOP`).
@@ -241,6 +255,28 @@ impl<'g> Fwd<'g> {
         let r = node.imp.rcvdata(self, node, peer, skb);
         self.depth -= 1;
         r
+    }
+}
+
+/// Tells the neighbours of `node` that its link went up or down (FreeBSD's
+/// flow messages, sent out of every hook); nodes that relay them pass them
+/// on, at most [`MAX_DEPTH`] hops.
+pub(crate) fn announce_link(rtnl: &Rtnl, node: &Node, up: bool) {
+    let g = rcu::read_lock();
+    for h in node.hooks(&g) {
+        let mut hook: &Hook = h;
+        for _ in 0..MAX_DEPTH {
+            let Some(peer) = hook.peer.get(&g) else {
+                break;
+            };
+            let Some(tag) = peer.node.imp.link_state(rtnl, &peer.node, peer, up) else {
+                break;
+            };
+            let Some(next) = peer.node.hooks(&g).iter().find(|x| x.tag == tag) else {
+                break;
+            };
+            hook = next;
+        }
     }
 }
 

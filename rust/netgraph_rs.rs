@@ -26,8 +26,12 @@ mod netlink;
 mod path;
 mod percpu;
 mod pernet;
+// Shared with the host tests (tests/host), where its items are public API.
+#[allow(dead_code, unreachable_pub, missing_docs)]
+mod pipe_logic;
 mod rcu;
 mod rtnl;
+mod sched;
 mod skb;
 mod tick;
 mod types;

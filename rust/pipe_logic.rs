@@ -10,7 +10,7 @@
 
 /// Sub-queues of the bandwidth queue in DRR/WFQ mode (flows are hashed
 /// onto them).
-pub const NQ: usize = 64;
+pub const NQ: usize = 32;
 /// FreeBSD's default `queuelen`.
 pub const DEFAULT_QUEUELEN: u32 = 50;
 /// FreeBSD's DRR quantum for `drr=1`.
@@ -541,6 +541,7 @@ impl<Q: FrameQueue> Default for Link<Q> {
 }
 
 fn next_set(mask: u64, from: usize) -> usize {
+    // NQ divides 64: a wrapped-around bit lands on its own index.
     let rot = mask.rotate_right(from as u32);
     (from + rot.trailing_zeros() as usize) % NQ
 }

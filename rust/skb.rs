@@ -32,7 +32,6 @@ impl Skb {
     /// # Safety
     ///
     /// `p` is a valid skb whose reference the caller gives up.
-    #[allow(dead_code)]
     pub(crate) unsafe fn from_raw(p: NonNull<bindings::sk_buff>) -> Self {
         Skb(p)
     }
@@ -84,5 +83,133 @@ impl Drop for Skb {
         // SAFETY: we own the reference (invariant). Dropping a frame without
         // delivering it is a drop, visible to drop monitors.
         unsafe { bindings::ng_shim_kfree_skb(self.0.as_ptr()) };
+    }
+}
+
+impl Skb {
+    /// Up to `buf.len()` leading bytes; returns how many were copied.
+    pub(crate) fn copy_prefix(&self, buf: &mut [u8]) -> usize {
+        let n = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+        // SAFETY: valid skb; `buf` has room for `n` bytes.
+        let copied = unsafe {
+            bindings::ng_shim_skb_copy_prefix(self.0.as_ptr(), buf.as_mut_ptr().cast(), n)
+        };
+        copied as usize
+    }
+
+    /// Detaches a frame that is going to be held for a while from its
+    /// socket, route and device.
+    pub(crate) fn park(&mut self) {
+        // SAFETY: we own the skb (invariant).
+        unsafe { bindings::ng_shim_skb_park(self.0.as_ptr()) };
+    }
+}
+
+/// A held frame carries its departure time in its control buffer.
+impl crate::pipe_logic::Frame for Skb {
+    fn len(&self) -> u32 {
+        Skb::len(self)
+    }
+
+    fn truesize(&self) -> u32 {
+        // SAFETY: valid skb (invariant).
+        unsafe { bindings::ng_shim_skb_truesize(self.0.as_ptr()) }
+    }
+
+    fn due(&self) -> u64 {
+        // SAFETY: valid skb; the scratch area holds at least a u64, and the
+        // holder of the frame owns it.
+        unsafe { *bindings::ng_shim_skb_scratch(self.0.as_ptr()) }
+    }
+
+    fn set_due(&mut self, t: u64) {
+        // SAFETY: as in `due`; we own the frame.
+        unsafe { *bindings::ng_shim_skb_scratch(self.0.as_ptr()) = t };
+    }
+}
+
+/// A FIFO of owned frames, linked through the frames themselves (no
+/// allocation per frame).
+///
+/// # Invariants
+///
+/// `head` starts a chain of owned skbs linked both ways by `next` and
+/// `prev` (null at the ends) and ending at `tail`; `tail` is null iff
+/// `head` is `None`.
+#[derive(Default)]
+pub(crate) struct SkbList {
+    head: Option<Skb>,
+    tail: *mut bindings::sk_buff,
+}
+
+// SAFETY: the list owns its frames, which may move between CPUs.
+unsafe impl Send for SkbList {}
+
+impl crate::pipe_logic::FrameQueue for SkbList {
+    type F = Skb;
+
+    fn push_back(&mut self, f: Skb) {
+        let p = f.into_raw();
+        // SAFETY: we own `p`; it ends the chain, after `tail`.
+        unsafe {
+            bindings::ng_shim_skb_set_next(p, core::ptr::null_mut());
+            bindings::ng_shim_skb_set_prev(p, self.tail);
+        }
+        if self.tail.is_null() {
+            // SAFETY: `p` is owned and now belongs to the list.
+            self.head = Some(unsafe { Skb::from_raw(NonNull::new_unchecked(p)) });
+        } else {
+            // SAFETY: `tail` is the list's last frame (invariant).
+            unsafe { bindings::ng_shim_skb_set_next(self.tail, p) };
+        }
+        self.tail = p;
+    }
+
+    fn pop_front(&mut self) -> Option<Skb> {
+        let h = self.head.take()?;
+        let p = h.as_ptr().cast_mut();
+        // SAFETY: `p` is in the chain (invariant); it leaves it.
+        let next = unsafe { bindings::ng_shim_skb_next(p) };
+        // SAFETY: as above.
+        unsafe { bindings::ng_shim_skb_set_next(p, core::ptr::null_mut()) };
+        match NonNull::new(next) {
+            Some(n) => {
+                // SAFETY: the next frame in the chain is owned by the list
+                // and becomes its head.
+                unsafe { bindings::ng_shim_skb_set_prev(n.as_ptr(), core::ptr::null_mut()) };
+                // SAFETY: as above.
+                self.head = Some(unsafe { Skb::from_raw(n) });
+            }
+            None => self.tail = core::ptr::null_mut(),
+        }
+        Some(h)
+    }
+
+    fn pop_back(&mut self) -> Option<Skb> {
+        let head = self.head.as_ref()?.as_ptr().cast_mut();
+        if head == self.tail {
+            return self.pop_front();
+        }
+        let t = self.tail;
+        // SAFETY: `t` is the last frame of a chain of at least two.
+        let p = unsafe { bindings::ng_shim_skb_prev(t) };
+        // SAFETY: `p` becomes the last frame; `t` leaves the chain.
+        unsafe {
+            bindings::ng_shim_skb_set_next(p, core::ptr::null_mut());
+            bindings::ng_shim_skb_set_prev(t, core::ptr::null_mut());
+        }
+        self.tail = p;
+        // SAFETY: `t` was the list's last frame, owned by it; now ours.
+        Some(unsafe { Skb::from_raw(NonNull::new_unchecked(t)) })
+    }
+
+    fn front(&self) -> Option<&Skb> {
+        self.head.as_ref()
+    }
+}
+
+impl Drop for SkbList {
+    fn drop(&mut self) {
+        while crate::pipe_logic::FrameQueue::pop_front(self).is_some() {}
     }
 }

@@ -415,6 +415,7 @@ impl NodeImpl for Bridge {
     fn rcvmsg(
         &self,
         rtnl: &Rtnl,
+        _node: &Arc<Node>,
         msg: &'static MsgDesc,
         args: Option<Value<'_>>,
         out: &mut Out<'_>,

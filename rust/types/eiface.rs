@@ -76,6 +76,15 @@ impl NodeImpl for Eiface {
         false
     }
 
+    /// A link emulator at the other end reports its state: carrier
+    /// follows it (FreeBSD sets the interface's link state).
+    fn link_state(&self, rtnl: &Rtnl, _node: &Node, _hook: &Hook, up: bool) -> Option<u32> {
+        if let Some(d) = self.dev.get_rtnl(rtnl) {
+            d.set_carrier(up);
+        }
+        None
+    }
+
     fn shutdown(&self, rtnl: &Rtnl, _node: &Arc<Node>) {
         netdev::eiface_destroy(rtnl, &self.dev);
     }
@@ -87,6 +96,7 @@ impl NodeImpl for Eiface {
     fn rcvmsg(
         &self,
         rtnl: &Rtnl,
+        _node: &Arc<Node>,
         msg: &'static MsgDesc,
         args: Option<Value<'_>>,
         out: &mut Out<'_>,

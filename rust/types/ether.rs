@@ -189,6 +189,7 @@ impl NodeImpl for Ether {
     fn rcvmsg(
         &self,
         rtnl: &Rtnl,
+        _node: &Arc<Node>,
         msg: &'static MsgDesc,
         args: Option<Value<'_>>,
         out: &mut Out<'_>,

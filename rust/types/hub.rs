@@ -45,6 +45,7 @@ impl NodeImpl for Hub {
     fn rcvmsg(
         &self,
         _rtnl: &Rtnl,
+        _node: &Arc<Node>,
         msg: &'static MsgDesc,
         _args: Option<Value<'_>>,
         _out: &mut Out<'_>,

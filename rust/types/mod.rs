@@ -8,6 +8,7 @@ pub(crate) mod bridge;
 pub(crate) mod eiface;
 pub(crate) mod ether;
 pub(crate) mod hub;
+pub(crate) mod pipe;
 pub(crate) mod socket;
 pub(crate) mod tee;
 
@@ -19,9 +20,10 @@ pub(crate) static ALL: [&TypeInfo; COUNT] = [
     &hub::TYPE,
     &bridge::TYPE,
     &tee::TYPE,
+    &pipe::TYPE,
 ];
 /// Number of types.
-pub(crate) const COUNT: usize = 6;
+pub(crate) const COUNT: usize = 7;
 
 /// The type named `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static TypeInfo> {

@@ -116,6 +116,15 @@ impl NodeImpl for Tee {
         Ok(())
     }
 
+    /// Flow messages pass through between `left` and `right` (FreeBSD).
+    fn link_state(&self, _rtnl: &Rtnl, _node: &Node, hook: &Hook, _up: bool) -> Option<u32> {
+        match hook.tag {
+            LEFT => Some(RIGHT),
+            RIGHT => Some(LEFT),
+            _ => None,
+        }
+    }
+
     fn bypass(&self) -> Option<(&'static str, &'static str)> {
         Some(("left", "right"))
     }
@@ -123,6 +132,7 @@ impl NodeImpl for Tee {
     fn rcvmsg(
         &self,
         _rtnl: &Rtnl,
+        _node: &Arc<Node>,
         msg: &'static MsgDesc,
         _args: Option<Value<'_>>,
         out: &mut Out<'_>,
