@@ -133,3 +133,122 @@ report "bridge vs br0, one flow" "${o1[@]}" -- "${l1[@]}"
 report "bridge vs br0, 1000 source MACs" "${on[@]}" -- "${ln[@]}"
 ip link del p0a
 ip link del p1a
+
+# --- pipe: frames/s through an unconfigured pipe (eiface - pipe - eiface)
+# against veth.
+ngctl -f - <<'S'
+mkpeer . pipe x lower
+name .:x bp
+mkpeer bp: eiface upper ether
+rmhook . x
+mkpeer bp: eiface lower ether
+S
+ip link add veth0 type veth peer name veth1
+for d in ngeth0 ngeth1 veth0 veth1; do
+	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
+	ip link set "$d" up
+done
+sleep 1
+for size in 64 1500; do
+	o=() l=()
+	for r in $(seq "$ROUNDS"); do
+		o+=("$(pps ngeth0 ngeth1 $size)")
+		l+=("$(pps veth0 veth1 $size)")
+	done
+	report "unconfigured pipe vs veth, ${size} B" "${o[@]}" -- "${l[@]}"
+done
+ip link del veth0
+
+# --- pipe vs tc netem (rate + delay on a veth, both directions): achieved
+# throughput of 1500-byte frames from pktgen through the qdisc layer
+# (queue_xmit; a burst that the queue holds whole, drained at the link's
+# rate; rate from the receiver's counter between 10 % and 90 % of the
+# burst) and added one-way delay (ping's minimum RTT / 2, less the ping
+# frame's serialisation and less the same path's one-way time without
+# emulation), with the error of each against the configured value.
+# Overhead 0 on both. Where the generator cannot offer the rate (the VM
+# is emulated), both columns show the generator's limit.
+ip netns add ba
+ip netns add bb
+ip link set ngeth0 netns ba
+ip link set ngeth1 netns bb
+ip link add va type veth peer name vb
+ip link set va netns ba
+ip link set vb netns bb
+for p in "ba ngeth0 10.31.0.1" "bb ngeth1 10.31.0.2" "ba va 10.32.0.1" "bb vb 10.32.0.2"; do
+	set -- $p
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$1" link set "$2" up
+done
+# burst NS-DEV PEER-DEV COUNT: bit/s at which COUNT 1500-byte frames sent
+# at once from DEV (namespace ba) arrive on PEER (namespace bb).
+burst() {
+	local dev=$1 peer=$2 count=$3 mac
+	mac=$(ip netns exec bb cat "/sys/class/net/$peer/address")
+	ip netns exec ba bash -c "
+		echo rem_device_all > $PG/kpktgend_0
+		echo 'add_device $dev' > $PG/kpktgend_0
+		for c in 'count $count' 'pkt_size 1500' 'clone_skb 0' 'delay 0' 'dst_mac $mac' 'dst 10.99.0.2' 'xmit_mode queue_xmit'; do
+			echo \"\$c\" > $PG/$dev
+		done"
+	ip netns exec bb bash -c '
+		f=/sys/class/net/'"$peer"'/statistics/rx_packets
+		read -r base < $f
+		want=$(('"$count"' * 9 / 10)); first=$(('"$count"' / 10))
+		t1= n1= end=$((SECONDS + 60))
+		while [ $SECONDS -lt $end ]; do
+			read -r v < $f; t=$EPOCHREALTIME; n=$((v - base))
+			if [ -z "$t1" ] && [ $n -ge $first ]; then t1=$t n1=$n; fi
+			if [ $n -ge $want ]; then
+				awk -v a=$n1 -v b=$n -v s=$t1 -v e=$t "BEGIN { printf \"%.0f\n\", (b - a) * 1500 * 8 / (e - s) }"
+				exit 0
+			fi
+		done
+		echo 0' &
+	local spid=$!
+	ip netns exec ba bash -c "echo start > $PG/pgctrl; echo rem_device_all > $PG/kpktgend_0"
+	wait $spid
+}
+# owd IP BW BASE: one-way delay (ms) from ping's minimum RTT, less the
+# serialisation of its frame at BW and the path's own BASE.
+owd() {
+	ip netns exec ba ping -c 6 -i 0.2 -W 3 "$1" | sed -n 's|^rtt [^=]*= \([0-9.]*\)/.*|\1|p' |
+		awk -v bw="$2" -v base="$3" '{ printf "%.3f\n", $1 / 2 - (bw ? 98 * 8 * 1000 / bw : 0) - base }'
+}
+ip netns exec ba ping -c 2 -W 3 10.31.0.2 >/dev/null
+ip netns exec ba ping -c 2 -W 3 10.32.0.2 >/dev/null
+obase=$(owd 10.31.0.2 0 0)
+lbase=$(owd 10.32.0.2 0 0)
+echo "one-way time without emulation: pipe $obase ms, veth $lbase ms (subtracted below)"
+err() { awk -v m="$1" -v c="$2" 'BEGIN { printf "%+.1f%%", c ? (m - c) * 100 / c : 0 }'; }
+printf '\n%-22s %12s %9s %12s %9s %10s %8s %10s %8s\n' "pipe vs netem" "pipe Mbit/s" "error" \
+	"netem Mbit/s" "error" "pipe ms" "error" "netem ms" "error"
+for bw in 10000000 100000000 1000000000; do
+	# A burst of one second of traffic (half a second at 1 Gbit/s).
+	count=$((bw / 12000))
+	[ "$bw" -ge 1000000000 ] && count=$((count / 2))
+	for d in 1 10 100; do
+		ngctl msg bp: setcfg "{ bandwidth=$bw delay=$((d * 1000)) overhead=-1 downstream={ queuelen=$((count + 100)) } upstream={ queuelen=$((count + 100)) } }"
+		for n in "ba va" "bb vb"; do
+			set -- $n
+			ip netns exec "$1" tc qdisc replace dev "$2" root netem rate "${bw}bit" delay "${d}ms" limit $((count + 100))
+		done
+		od=$(owd 10.31.0.2 "$bw" "$obase")
+		ld=$(owd 10.32.0.2 "$bw" "$lbase")
+		ot=$(burst ngeth0 ngeth1 "$count")
+		lt=$(burst va vb "$count")
+		printf '%-22s %12.2f %9s %12.2f %9s %10.3f %8s %10.3f %8s\n' \
+			"$((bw / 1000000)) Mbit/s, $d ms" \
+			"$(awk -v v="$ot" 'BEGIN { print v / 1e6 }')" "$(err "$ot" "$bw")" \
+			"$(awk -v v="$lt" 'BEGIN { print v / 1e6 }')" "$(err "$lt" "$bw")" \
+			"$od" "$(err "$od" "$d")" "$ld" "$(err "$ld" "$d")"
+		sleep $((d / 50 + 1))
+	done
+done
+ngctl msg bp: getstats
+ip netns del ba
+ip netns del bb
+ngctl shutdown ngeth0:
+ngctl shutdown ngeth1:
+ngctl shutdown bp:

@@ -87,8 +87,9 @@ lost=$(jv p: getstats downstream.delayDropFrames)
 echo "# BER 80000, 3000 x 1000 bytes: $fwd passed (expected 2714), $lost lost"
 expect_eq "$((fwd + lost))" 3000 "every frame passed or was lost"
 [ "$fwd" -ge 2650 ] && [ "$fwd" -le 2780 ] || fail "BER survivors $fwd not within 2650..2780"
+expect_match "$(args p: getclrstats)" "FwdFrames=$fwd " "getclrstats returns the stats"
+expect_eq "$(args p: getstats)" "{}" "and clears them"
 ngctl msg p: setcfg '{ downstream={ BER=1 } }'
-ngctl msg p: clrstats
 write_frames 20 /tmp/f100
 expect_eq "$(args p: getstats)" "{ downstream={ delayDropOctets=2000 delayDropFrames=20 } }" "BER 1 loses every frame"
 teardown
@@ -151,6 +152,15 @@ expect_eq "$(jv p: getstats downstream.queueDropFrames)" 0 "no queue drops"
 read -r r n < <(rate 20000000 1500 1000)
 echo "# bandwidth 20000000 bit/s, 1500-byte frames: $r bit/s over $n frames"
 expect_eq "$(calc "$r > 19600000 && $r < 20400000")" 1 "rate within 2 % of 20 Mbit/s ($r)"
+# DRR and WFQ (flows hashed from the frames' IP header at offset 14): one
+# flow gets the whole link.
+for m in drr wfq; do
+	ngctl msg p: setcfg "{ header_offset=14 downstream={ $m=1 } }"
+	read -r r n < <(rate 5000000 1000 300)
+	echo "# $m, bandwidth 5000000 bit/s, 1000-byte frames: $r bit/s over $n frames"
+	expect_eq "$(calc "$r > 4900000 && $r < 5100000")" 1 "$m: rate within 2 % of 5 Mbit/s ($r)"
+done
+expect_match "$(args p: getcfg)" "header_offset=14 overhead=10 downstream=\{ queuelen=310 wfq=1 droptail=1 \}" "getcfg in wfq mode"
 ngctl shutdown ngeth0:
 ngctl shutdown ngeth1:
 ngctl shutdown p:
@@ -204,7 +214,7 @@ expect_eq "$(carrier a ngeth0)$(carrier b ngeth1)" 11 "upstream BER cleared"
 ip netns exec a ping -c 2 -W 2 10.8.0.2 >/dev/null || fail "ping after the link came back"
 
 # Frames in flight when everything goes: nothing leaks (kmemleak), no splat.
-ngctl msg p: setcfg '{ bandwidth=-1 delay=2000000 }'
+ngctl msg p: setcfg '{ bandwidth=-1 delay=30000000 }'
 ip netns exec a ping -c 3 -i 0.2 -W 1 10.8.0.2 >/dev/null 2>&1 || true
 expect_match "$(jv p: getrun downstream.delayedFrames)" '^[1-9]' "frames held"
 ngctl shutdown ngeth0:
@@ -213,3 +223,14 @@ ngctl shutdown ngeth1:
 ip netns del a
 ip netns del b
 expect_eq "$(count_type pipe)" 0 "pipe gone"
+
+# Left behind on purpose: a pipe holding frames in both directions, which
+# the module's unload (after this scenario) must free.
+setup
+ngctl msg p: setcfg '{ delay=30000000 }'
+write_frames 10 /tmp/f100
+ngctl -f - <<'S'
+connect . dst: w w
+write w -f /tmp/f100
+S
+expect_eq "$(args p: getrun)" "{ downstream={ delayedOctets=1000 delayedFrames=10 } upstream={ delayedOctets=100 delayedFrames=1 } }" "frames held at the end"
