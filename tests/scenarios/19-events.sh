@@ -39,3 +39,22 @@ ngctl mkpeer . hub x y >/dev/null
 wait $mon
 expect_eq "$(jq -r .event /tmp/ev.json | tr '\n' ' ')" "newnode newnode newhook newhook " "JSON event names"
 ip netns del quiet
+
+# mkpeer, name, connect, rmhook, shutdown: every event, in order.
+ngctl monitor 13 >/tmp/ev2 &
+mon=$!
+sleep 0.5
+ngctl -f - <<'S'
+mkpeer . hub h a
+name .:h ev2
+connect . ev2: k b
+msg ev2: setpersistent
+rmhook h
+shutdown ev2:
+S
+wait $mon || fail "monitor failed"
+cat /tmp/ev2
+expect_eq "$(awk '{print $1}' /tmp/ev2 | tr '\n' ' ')" \
+	"newnode newnode newhook newhook rename newhook newhook delhook delhook delhook delhook delnode delnode " \
+	"events of mkpeer, name, connect, rmhook, shutdown and ngctl's exit"
+expect_match "$(sed -n 12p /tmp/ev2)" '^delnode \[[0-9a-f]+\]: hub ev2$' "the hub goes after its hooks"
