@@ -62,21 +62,26 @@ printf '%-34s %10s %10s %7s   (median of %s rounds of %s frames)\n' \
 ngctl mkpeer . eiface ether ether
 ngctl mkpeer . eiface ether ether
 ngctl connect ngeth0: ngeth1: ether ether
-ip link add veth0 type veth peer name veth1
-for d in ngeth0 ngeth1 veth0 veth1; do
-	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
-	ip link set "$d" up
-done
-sleep 1
-for size in 64 1500; do
-	o=() l=()
-	for r in $(seq "$ROUNDS"); do
-		o+=("$(pps ngeth0 ngeth1 $size)")
-		l+=("$(pps veth0 veth1 $size)")
+# vs_veth WHAT: frames/s from ngeth0 to ngeth1 against a veth pair, 64- and
+# 1500-byte frames, alternating rounds.
+vs_veth() {
+	ip link add veth0 type veth peer name veth1
+	for d in ngeth0 ngeth1 veth0 veth1; do
+		sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
+		ip link set "$d" up
 	done
-	report "eiface vs veth, ${size} B" "${o[@]}" -- "${l[@]}"
-done
-ip link del veth0
+	sleep 1
+	for size in 64 1500; do
+		o=() l=()
+		for r in $(seq "$ROUNDS"); do
+			o+=("$(pps ngeth0 ngeth1 $size)")
+			l+=("$(pps veth0 veth1 $size)")
+		done
+		report "$1 vs veth, ${size} B" "${o[@]}" -- "${l[@]}"
+	done
+	ip link del veth0
+}
+vs_veth eiface
 ngctl shutdown ngeth0:
 ngctl shutdown ngeth1:
 
@@ -143,21 +148,7 @@ mkpeer bp: eiface upper ether
 rmhook . x
 mkpeer bp: eiface lower ether
 S
-ip link add veth0 type veth peer name veth1
-for d in ngeth0 ngeth1 veth0 veth1; do
-	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
-	ip link set "$d" up
-done
-sleep 1
-for size in 64 1500; do
-	o=() l=()
-	for r in $(seq "$ROUNDS"); do
-		o+=("$(pps ngeth0 ngeth1 $size)")
-		l+=("$(pps veth0 veth1 $size)")
-	done
-	report "unconfigured pipe vs veth, ${size} B" "${o[@]}" -- "${l[@]}"
-done
-ip link del veth0
+vs_veth "unconfigured pipe"
 
 # --- pipe vs tc netem (rate + delay on a veth, both directions): achieved
 # throughput of 1500-byte frames from pktgen through the qdisc layer

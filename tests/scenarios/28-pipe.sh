@@ -57,6 +57,16 @@ write_frames() {
 	{ echo "connect . src: w w"; for _ in $(seq "$1"); do echo "write w -f $2"; done; } | ngctl -f -
 }
 teardown() { ngctl shutdown p:; ngctl shutdown src:; ngctl shutdown dst:; }
+# pipe p with a new eiface on upper (ngeth0) and one on lower (ngeth1).
+pipe_between_eifaces() {
+	ngctl -f - <<'S'
+mkpeer . pipe x lower
+name .:x p
+mkpeer p: eiface upper ether
+rmhook . x
+mkpeer p: eiface lower ether
+S
+}
 head -c 1000 /dev/urandom >/tmp/f1000
 head -c 100 /dev/urandom >/tmp/f100
 
@@ -106,13 +116,7 @@ teardown
 
 # --- bandwidth on real frames: pktgen on ngeth0 -> upper, pipe, lower ->
 # ngeth1, arrival times from tcpdump's kernel timestamps ---
-ngctl -f - <<'S'
-mkpeer . pipe x lower
-name .:x p
-mkpeer p: eiface upper ether
-rmhook . x
-mkpeer p: eiface lower ether
-S
+pipe_between_eifaces
 for d in ngeth0 ngeth1; do
 	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
 	ip link set $d up
@@ -174,13 +178,7 @@ ngctl shutdown p:
 ip netns add a
 ip netns add b
 # ngeth0 (in a) on upper, ngeth1 (in b) on lower: a to b is downstream.
-ngctl -f - <<'S'
-mkpeer . pipe x lower
-name .:x p
-mkpeer p: eiface upper ether
-rmhook . x
-mkpeer p: eiface lower ether
-S
+pipe_between_eifaces
 ip link set ngeth0 netns a
 ip link set ngeth1 netns b
 ip -n a addr add 10.8.0.1/24 dev ngeth0; ip -n a link set ngeth0 up
