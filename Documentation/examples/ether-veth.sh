@@ -16,6 +16,9 @@ fi
 
 ip netns add peer
 ip link add va type veth peer name vb netns peer
+# IPv4 only, so that the frames below are the ping's (no IPv6 multicast).
+sysctl -qw net.ipv6.conf.va.disable_ipv6=1
+ip netns exec peer sysctl -qw net.ipv6.conf.vb.disable_ipv6=1
 ip link set va address 02:00:00:00:0a:0a
 ip -n peer link set vb address 02:00:00:00:0b:0b
 ip addr add 10.9.0.1/24 dev va
