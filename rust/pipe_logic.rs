@@ -174,23 +174,28 @@ fn range32z(v: u32, min: u32, max: u32, what: &'static str) -> Result<Option<u32
     range32(v, min, max, what)
 }
 
+/// The refusal texts of a direction's fields (static: they go into the
+/// extended ACK).
+macro_rules! dir_refusals {
+    ($d:literal) => {
+        [
+            concat!(
+                $d,
+                " bandwidth must be 100..1000000000000 bit/s (-1 clears)"
+            ),
+            concat!($d, " BER must be at least 1 (-1 clears)"),
+            concat!($d, " queuelen must be at least 5 (-1 clears)"),
+            concat!($d, " delaylen must be at least 5 (-1 clears)"),
+            concat!($d, " duplicate must be 1..50 percent (-1 clears)"),
+        ]
+    };
+}
+
 fn dir_names(d: usize) -> [&'static str; 5] {
     if d == 0 {
-        [
-            "downstream bandwidth must be 100..1000000000000 bit/s (-1 clears)",
-            "downstream BER must be at least 1 (-1 clears)",
-            "downstream queuelen must be at least 5 (-1 clears)",
-            "downstream delaylen must be at least 5 (-1 clears)",
-            "downstream duplicate must be 1..50 percent (-1 clears)",
-        ]
+        dir_refusals!("downstream")
     } else {
-        [
-            "upstream bandwidth must be 100..1000000000000 bit/s (-1 clears)",
-            "upstream BER must be at least 1 (-1 clears)",
-            "upstream queuelen must be at least 5 (-1 clears)",
-            "upstream delaylen must be at least 5 (-1 clears)",
-            "upstream duplicate must be 1..50 percent (-1 clears)",
-        ]
+        dir_refusals!("upstream")
     }
 }
 
@@ -673,12 +678,8 @@ impl<Q: FrameQueue> Link<Q> {
         }
     }
 
-    /// Takes the next frame off the bandwidth queue.
-    fn dequeue(&mut self, sched: Sched) -> Option<Q::F> {
-        if self.mask == 0 {
-            return None;
-        }
-        let q = self.pick(sched);
+    /// Takes the head frame off sub-queue `q` (chosen by `pick`).
+    fn take(&mut self, q: usize, sched: Sched) -> Option<Q::F> {
         let f = self.subq[q].pop()?;
         self.vtime = self.tag[q];
         if self.subq[q].frames == 0 {
@@ -698,19 +699,21 @@ impl<Q: FrameQueue> Link<Q> {
     pub fn service(&mut self, now: u64, env: &mut Env<'_, Q::F>, out: &mut dyn FnMut(Q::F)) {
         let cfg = env.cfg;
         while self.mask != 0 && self.busy_until <= now {
-            // Duplication: a copy goes, the original stays for its turn.
+            let q = self.pick(cfg.sched);
+            // Duplication: a copy goes, the original stays for its turn;
+            // without memory for the copy the original goes.
             let dup = cfg.duplicate != 0 && (env.rand)() % 100 < cfg.duplicate as u64;
-            let f = if dup {
-                let q = self.pick(cfg.sched);
-                match self.subq[q].q.front().and_then(|f| (env.copy)(f)) {
-                    Some(c) => {
-                        self.held += c.truesize() as u64;
-                        Some(c)
-                    }
-                    None => self.dequeue(cfg.sched),
-                }
+            let copy = if dup {
+                self.subq[q].q.front().and_then(|f| (env.copy)(f))
             } else {
-                self.dequeue(cfg.sched)
+                None
+            };
+            let f = match copy {
+                Some(c) => {
+                    self.held += c.truesize() as u64;
+                    Some(c)
+                }
+                None => self.take(q, cfg.sched),
             };
             let Some(mut f) = f else { break };
             let bits = (f.len() as u64 + env.overhead as u64) * 8;

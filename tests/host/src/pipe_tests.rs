@@ -526,3 +526,48 @@ fn memory_ceiling_bounds_what_one_direction_holds() {
     link.flush();
     assert!(link.idle());
 }
+
+#[test]
+fn failed_copies_send_the_original_once() {
+    // No memory for duplicates: every frame still leaves exactly once, and
+    // DRR still shares the link (the deficit is charged once per frame).
+    let cfg = cfg_with(|c| {
+        c.duplicate = 50;
+        c.queuelen = 0;
+        c.bandwidth = 10_000_000;
+        c.sched = Sched::Drr(DRR_QUANTUM);
+    });
+    let mut link: Link<Fq> = Link::default();
+    for i in 0..200 {
+        link.enqueue(fr(i, 1500), 1, 0, &cfg);
+        link.enqueue(fr(1000 + i, 100), 2, 0, &cfg);
+    }
+    let mut rng = Rng(5);
+    let mut out = Vec::new();
+    let mut now = 0;
+    while let Some(t) = link.next_event() {
+        now = t;
+        let mut rand = || rng.next();
+        let mut copy = |_: &Fr| None;
+        let mut env = Env {
+            cfg: &cfg,
+            delay_ns: 0,
+            overhead: 0,
+            rand: &mut rand,
+            copy: &mut copy,
+        };
+        link.service(now, &mut env, &mut |f| out.push(f.id));
+    }
+    assert!(now > 0);
+    let mut ids = out.clone();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 400);
+    assert_eq!(out.len(), 400);
+    // In the first 20 frames of flow 1, flow 2 got its share too.
+    let first: Vec<_> = out.iter().take(60).collect();
+    assert!(
+        first.iter().filter(|&&&i| i >= 1000).count() >= 20,
+        "{first:?}"
+    );
+}
