@@ -94,17 +94,60 @@ impl<T> Drop for BhGuard<'_, T> {
     }
 }
 
+/// A node reference handed to C as a callback's context: taken on
+/// creation, released on drop (after whoever calls back has stopped).
+///
+/// # Invariants
+///
+/// `0` comes from `Arc::into_raw` and is released only by `drop`.
+pub(crate) struct NodeCtx(*const Node);
+
+// SAFETY: it stands for an `Arc<Node>`, which is `Send` and `Sync`.
+unsafe impl Send for NodeCtx {}
+// SAFETY: as above.
+unsafe impl Sync for NodeCtx {}
+
+impl NodeCtx {
+    pub(crate) fn new(node: &Arc<Node>) -> Self {
+        Self(Arc::into_raw(node.clone()))
+    }
+
+    /// The context pointer to hand to C.
+    pub(crate) fn as_ptr(&self) -> *mut core::ffi::c_void {
+        self.0.cast_mut().cast()
+    }
+
+    /// The node of a context pointer, in a callback.
+    ///
+    /// # Safety
+    ///
+    /// `ctx` comes from [`NodeCtx::as_ptr`] of a context that is not
+    /// dropped before the callback returns.
+    pub(crate) unsafe fn borrow<'a>(ctx: *mut core::ffi::c_void) -> ArcBorrow<'a, Node> {
+        // SAFETY: the reference is alive (the caller's promise).
+        unsafe { ArcBorrow::from_raw(ctx.cast::<Node>().cast_const()) }
+    }
+}
+
+impl Drop for NodeCtx {
+    fn drop(&mut self) {
+        // SAFETY: taken in `new` (invariant), no longer used.
+        drop(unsafe { Arc::from_raw(self.0) });
+    }
+}
+
 /// A high-resolution timer that calls `node.imp.timer(node, which)` in
 /// softirq context when it expires.
 ///
 /// # Invariants
 ///
-/// `ptr` is a timer from `ng_shim_timer_new` whose context is a node
-/// reference leaked with `Arc::into_raw`; dropping the timer cancels it
-/// (waiting for a running callback) and then releases both.
+/// `ptr` is a timer from `ng_shim_timer_new` whose context is `node`;
+/// dropping the timer cancels it (waiting for a running callback) before
+/// `node` is released.
 pub(crate) struct Timer {
     ptr: NonNull<b::ng_timer>,
-    node: *const Node,
+    /// Kept (and released after the C side has stopped) for the callback.
+    _node: NodeCtx,
 }
 
 // SAFETY: the handle only arms or cancels the timer, which any CPU may do.
@@ -115,17 +158,10 @@ unsafe impl Sync for Timer {}
 impl Timer {
     /// A disarmed timer for `node` (process context).
     pub(crate) fn new(node: &Arc<Node>, which: u32) -> Option<Self> {
-        let raw = Arc::into_raw(node.clone());
-        // SAFETY: `raw` stays valid until the timer is dropped.
-        let p = unsafe { b::ng_shim_timer_new(raw.cast_mut().cast(), which) };
-        match NonNull::new(p) {
-            Some(ptr) => Some(Self { ptr, node: raw }),
-            None => {
-                // SAFETY: not handed over.
-                drop(unsafe { Arc::from_raw(raw) });
-                None
-            }
-        }
+        let node = NodeCtx::new(node);
+        // SAFETY: the context stays valid until the timer is dropped.
+        let p = unsafe { b::ng_shim_timer_new(node.as_ptr(), which) };
+        NonNull::new(p).map(|ptr| Self { ptr, _node: node })
     }
 
     /// Fires at `at_ns` (`CLOCK_MONOTONIC`), replacing any earlier arming.
@@ -140,18 +176,17 @@ impl Drop for Timer {
     fn drop(&mut self) {
         // SAFETY: live timer; after this returns its callback neither runs
         // nor will (process context: never dropped from the callback).
+        // `_node` is released after this body.
         unsafe { b::ng_shim_timer_free(self.ptr.as_ptr()) };
-        // SAFETY: the reference leaked in `new`, no longer used.
-        drop(unsafe { Arc::from_raw(self.node) });
     }
 }
 
 /// A timer expired (called by the shim, softirq context).
 #[no_mangle]
 pub(crate) extern "C" fn ng_rs_timer(ctx: *mut core::ffi::c_void, which: u32) {
-    // SAFETY: `ctx` is the node reference the timer owns until it is
-    // dropped, which waits for this call.
-    let node = unsafe { ArcBorrow::from_raw(ctx.cast::<Node>().cast_const()) };
+    // SAFETY: `ctx` is the timer's `NodeCtx`, dropped only after the timer
+    // is cancelled, which waits for this call.
+    let node = unsafe { NodeCtx::borrow(ctx) };
     node.imp.timer(&node, which);
 }
 

@@ -5,18 +5,20 @@
 
 use crate::bindings as b;
 use crate::graph::Node;
+use crate::sched::NodeCtx;
 use core::ptr::NonNull;
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::sync::Arc;
 
 /// A running tick that calls `NodeImpl::tick` of its node.
 ///
 /// # Invariants
 ///
-/// `ptr` is a running tick whose context is a node reference leaked with
-/// `Arc::into_raw`; both are released by `stop` (or drop).
+/// `ptr` is a running tick whose context is `_node`; dropping the tick
+/// stops it (waiting for a running one) before `_node` is released.
 pub(crate) struct Tick {
     ptr: NonNull<b::ng_tick>,
-    node: *const Node,
+    /// Kept (and released after the C side has stopped) for the callback.
+    _node: NodeCtx,
 }
 
 // SAFETY: the tick handle is only used to stop it.
@@ -27,35 +29,27 @@ unsafe impl Sync for Tick {}
 impl Tick {
     /// Starts calling `node.imp.tick()` every `ms` milliseconds.
     pub(crate) fn start(node: &Arc<Node>, ms: u32) -> Option<Self> {
-        let raw = Arc::into_raw(node.clone());
-        // SAFETY: `raw` stays valid until `stop` releases it.
-        let p = unsafe { b::ng_shim_tick_start(raw.cast_mut().cast(), ms) };
-        match NonNull::new(p) {
-            Some(ptr) => Some(Self { ptr, node: raw }),
-            None => {
-                // SAFETY: not handed over.
-                drop(unsafe { Arc::from_raw(raw) });
-                None
-            }
-        }
+        let node = NodeCtx::new(node);
+        // SAFETY: the context stays valid until `stop` (drop).
+        let p = unsafe { b::ng_shim_tick_start(node.as_ptr(), ms) };
+        NonNull::new(p).map(|ptr| Self { ptr, _node: node })
     }
 }
 
 impl Drop for Tick {
     fn drop(&mut self) {
         // SAFETY: running tick; after this returns no tick runs or will.
+        // `_node` is released after this body.
         unsafe { b::ng_shim_tick_stop(self.ptr.as_ptr()) };
-        // SAFETY: the reference leaked in `start`, no longer used.
-        drop(unsafe { Arc::from_raw(self.node) });
     }
 }
 
 /// A tick fired (called by the shim, process context).
 #[no_mangle]
 pub(crate) extern "C" fn ng_rs_tick(ctx: *mut core::ffi::c_void) {
-    // SAFETY: `ctx` is the node reference the tick owns until it is
-    // stopped, which waits for this call.
-    let node = unsafe { ArcBorrow::from_raw(ctx.cast::<Node>().cast_const()) };
+    // SAFETY: `ctx` is the tick's `NodeCtx`, dropped only after the tick
+    // is stopped, which waits for this call.
+    let node = unsafe { NodeCtx::borrow(ctx) };
     node.imp.tick(&node);
 }
 

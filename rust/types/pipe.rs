@@ -121,6 +121,23 @@ struct Dir {
     refused_octets: AtomicU64,
 }
 
+impl Dir {
+    /// Frees what the direction holds and stops its timer (process
+    /// context). Frames arriving later are refused until it is connected
+    /// again.
+    fn stop(&self) {
+        let timer = {
+            let mut s = self.st.lock();
+            s.link.flush();
+            s.armed = u64::MAX;
+            s.timer.take()
+        };
+        // Cancelling waits for a running callback, which takes the lock:
+        // never under it.
+        drop(timer);
+    }
+}
+
 struct Pipe {
     /// The configuration as `getcfg` reports it (control path).
     cfg: BhLock<Cfg>,
@@ -217,6 +234,12 @@ fn step(s: &mut DirState, now: u64, out: &mut SkbList) {
     }
 }
 
+/// The hook frames of direction `d` leave through (`lower` downstream).
+fn exit_hook<'g: 'n, 'n>(fwd: &Fwd<'g>, node: &'n Node, d: usize) -> Option<&'n Hook> {
+    let exit = if d == 0 { LOWER } else { UPPER };
+    fwd.hooks(node).iter().find(|h| h.tag == exit).map(|h| &**h)
+}
+
 fn clamp32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
@@ -224,8 +247,7 @@ fn clamp32(v: u64) -> u32 {
 impl Pipe {
     /// Sends the frames of direction `d` that are due out of its exit hook.
     fn deliver(&self, fwd: &mut Fwd<'_>, node: &Node, d: usize, mut out: SkbList) {
-        let exit = if d == 0 { LOWER } else { UPPER };
-        let hook = fwd.hooks(node).iter().find(|h| h.tag == exit).map(|h| &**h);
+        let hook = exit_hook(fwd, node, d);
         let dir = &self.dirs[d];
         while let Some(f) = out.pop_front() {
             // Failures are counted; the frames' senders are long gone.
@@ -365,25 +387,15 @@ impl NodeImpl for Pipe {
     /// FreeBSD: the direction's queued frames go with the hook. The node
     /// stays (as FreeBSD's code does; its manual says otherwise).
     fn disconnect(&self, _rtnl: &Rtnl, _node: &Arc<Node>, hook: &Hook, _left: usize) -> bool {
-        let timer = {
-            let mut s = self.dirs[hook.tag as usize].st.lock();
-            s.link.flush();
-            s.armed = u64::MAX;
-            s.timer.take()
-        };
-        // Cancelling waits for a running callback, which takes the lock.
-        drop(timer);
+        if let Some(dir) = self.dirs.get(hook.tag as usize) {
+            dir.stop();
+        }
         false
     }
 
     fn shutdown(&self, _rtnl: &Rtnl, _node: &Arc<Node>) {
         for dir in &self.dirs {
-            let timer = {
-                let mut s = dir.st.lock();
-                s.link.flush();
-                s.timer.take()
-            };
-            drop(timer);
+            dir.stop();
         }
     }
 
@@ -445,9 +457,7 @@ impl NodeImpl for Pipe {
             }
             if s.passthrough && s.link.idle() {
                 drop(g);
-                let exit = if d == 0 { LOWER } else { UPPER };
-                let h = fwd.hooks(node).iter().find(|h| h.tag == exit).map(|h| &**h);
-                return self.send(fwd, dir, h, skb);
+                return self.send(fwd, dir, exit_hook(fwd, node, d), skb);
             }
             let flow = match s.cfg.sched {
                 Sched::Fifo => 0,
