@@ -149,10 +149,12 @@ int ng_shim_dev_set_mac(struct net_device *dev, const u8 *mac,
 int ng_shim_dev_set_promisc(struct net_device *dev, int inc);
 int ng_shim_dev_multi(struct net_device *dev, const u8 *mac, bool add);
 
-/* eiface: a registered "ngeth%d" device in net whose transmit calls
- * ng_rs_eiface_xmit(port, ...). The device owns the port reference from
- * success on and gives it back through ng_rs_eiface_release(). */
-int ng_shim_eiface_create(struct net *net, void *port, struct net_device **out);
+/* eiface: a registered device named name (len bytes, no NUL) in net whose
+ * transmit calls ng_rs_eiface_xmit(port, ...); -EEXIST if net has a device
+ * of that name. The device owns the port reference from success on and
+ * gives it back through ng_rs_eiface_release(). */
+int ng_shim_eiface_create(struct net *net, const u8 *name, size_t len,
+			  void *port, struct net_device **out);
 bool ng_shim_is_eiface(const struct net_device *dev);
 /* Unregisters (and later frees) the device, wherever it lives. */
 void ng_shim_eiface_destroy(struct net_device *dev);

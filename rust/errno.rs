@@ -59,6 +59,7 @@ errnos!(
     E2BIG,
     ENOMEM,
     EEXIST,
+    ENFILE,
     ENODEV,
     EINVAL,
     ENOSPC,

@@ -52,8 +52,15 @@ pub(crate) struct NewHook {
 /// data callbacks run in BH context under RCU.
 pub(crate) trait NodeImpl: Send + Sync {
     /// The node was created; `node` is its data-path half. Types that own
-    /// devices create them here. An error destroys the node.
-    fn attach(&self, _rtnl: &Rtnl, _net: NetRef, _node: &Arc<Node>) -> NlResult {
+    /// devices create them here; `named` tells whether a node of the graph
+    /// has a given name. An error destroys the node.
+    fn attach(
+        &self,
+        _rtnl: &Rtnl,
+        _net: NetRef,
+        _node: &Arc<Node>,
+        _named: &dyn Fn(&Name) -> bool,
+    ) -> NlResult {
         Ok(())
     }
 
@@ -571,7 +578,9 @@ impl GraphState {
             GFP_KERNEL,
         )?;
         let rtnl = self.rtnl();
-        node.imp.attach(&rtnl, net, &node)?;
+        let names = &self.names;
+        node.imp
+            .attach(&rtnl, net, &node, &|n| names.get(n).is_some())?;
         let name = match name {
             Some(n) => Some(n),
             // FreeBSD: failing to take the hinted name is not an error.

@@ -244,15 +244,29 @@ pub(crate) struct TxHook {
 // SAFETY: the hook registration is only used under the RTNL.
 unsafe impl Send for TxHook {}
 
-/// Creates an eiface device (`ngethN`, lowest free N) in `net` for `node`
-/// and puts it in `slot`.
-pub(crate) fn eiface_create(_r: &Rtnl, net: NetRef, node: &Arc<Node>, slot: &DevSlot) -> DResult {
+/// Creates an eiface device called `name` in `net` for `node` and puts it in
+/// `slot`; `EEXIST` if `net` has a device of that name.
+pub(crate) fn eiface_create(
+    _r: &Rtnl,
+    net: NetRef,
+    name: &Name,
+    node: &Arc<Node>,
+    slot: &DevSlot,
+) -> DResult {
     let port = Arc::into_raw(node.clone());
     let mut dev: *mut b::net_device = core::ptr::null_mut();
-    // SAFETY: `net` is live, RTNL held; on success the device owns the port
-    // reference and returns it through `ng_rs_eiface_release`.
+    let name = name.as_bytes();
+    // SAFETY: `net` is live, RTNL held, `name` is valid for `name.len()`
+    // bytes; on success the device owns the port reference and returns it
+    // through `ng_rs_eiface_release`.
     let r = check(unsafe {
-        b::ng_shim_eiface_create(net.0.as_ptr(), port.cast_mut().cast(), &mut dev)
+        b::ng_shim_eiface_create(
+            net.0.as_ptr(),
+            name.as_ptr(),
+            name.len(),
+            port.cast_mut().cast(),
+            &mut dev,
+        )
     });
     match (r, NonNull::new(dev)) {
         (Ok(()), Some(d)) => {

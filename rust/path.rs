@@ -170,6 +170,30 @@ impl Name {
     }
 }
 
+/// `ngethN`: the name of eiface unit `unit`, for its interface and its node.
+pub fn eiface_name(unit: u32) -> Name {
+    let mut digits = [0u8; 10];
+    let mut n = unit;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut name = Name {
+        len: 0,
+        buf: [0u8; NAME_MAX],
+    };
+    for &c in b"ngeth".iter().chain(&digits[i..]) {
+        name.buf[name.len as usize] = c;
+        name.len += 1;
+    }
+    name
+}
+
 /// The name FreeBSD gives an ether node for device `dev`: `.` and `:`
 /// replaced by `_`.
 pub fn ether_node_name(dev: &[u8]) -> Option<Name> {

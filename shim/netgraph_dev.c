@@ -100,15 +100,22 @@ bool ng_shim_is_eiface(const struct net_device *dev)
 	return dev->netdev_ops == &ng_eiface_ops;
 }
 
-int ng_shim_eiface_create(struct net *net, void *port, struct net_device **out)
+int ng_shim_eiface_create(struct net *net, const u8 *name, size_t len,
+			  void *port, struct net_device **out)
 {
+	char ifname[IFNAMSIZ];
 	struct ng_eiface_priv *p;
 	struct net_device *dev;
 	int err;
 
 	ASSERT_RTNL();
-	dev = alloc_netdev(sizeof(*p), "ngeth%d", NET_NAME_ENUM,
-			   ng_eiface_setup);
+	if (len >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	memcpy(ifname, name, len);
+	ifname[len] = '\0';
+	if (netdev_name_in_use(net, ifname))
+		return -EEXIST;
+	dev = alloc_netdev(sizeof(*p), ifname, NET_NAME_ENUM, ng_eiface_setup);
 	if (!dev)
 		return -ENOMEM;
 	dev_net_set(dev, net);

@@ -260,7 +260,13 @@ impl Bridge {
 }
 
 impl NodeImpl for Bridge {
-    fn attach(&self, _rtnl: &Rtnl, _net: NetRef, node: &Arc<Node>) -> NlResult {
+    fn attach(
+        &self,
+        _rtnl: &Rtnl,
+        _net: NetRef,
+        node: &Arc<Node>,
+        _named: &dyn Fn(&Name) -> bool,
+    ) -> NlResult {
         match Tick::start(node, 1000) {
             Some(t) => {
                 *self.tick.lock() = Some(t);

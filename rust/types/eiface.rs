@@ -7,12 +7,12 @@
 //! the interface moves elsewhere, and its shutdown removes the interface
 //! wherever it is.
 
-use crate::errno::{DResult, ENETDOWN, ENOTCONN, EPFNOSUPPORT};
+use crate::errno::{DResult, EEXIST, ENETDOWN, ENFILE, ENOTCONN, EPFNOSUPPORT};
 use crate::graph::{Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::netdev::{self, DevSlot, Dir};
 use crate::netlink::{fail, NetRef, NlError, NlResult};
-use crate::path::Name;
+use crate::path::{self, Name};
 use crate::rtnl::Rtnl;
 use crate::skb::Skb;
 use kernel::prelude::*;
@@ -31,6 +31,10 @@ static MSGS: [MsgDesc; 2] = [
     MsgDesc::set("set", 3, Some(Field::new("", Kind::EthAddr))),
 ];
 
+/// Units tried for `ngethN` (the kernel's own `%d` allocator stops at
+/// 32 768 too).
+const MAX_UNITS: u32 = 32768;
+
 struct Eiface {
     dev: DevSlot,
 }
@@ -46,9 +50,28 @@ fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
 }
 
 impl NodeImpl for Eiface {
-    fn attach(&self, rtnl: &Rtnl, net: NetRef, node: &Arc<Node>) -> NlResult {
-        netdev::eiface_create(rtnl, net, node, &self.dev)
-            .map_err(|e| NlError::new(e, "cannot create the interface"))
+    /// Makes `ngethN` with the lowest N whose name is free both for the
+    /// interface in `net` and for the node in the graph, so the node is
+    /// named after its interface even when an earlier `ngethN` moved to
+    /// another namespace or was renamed.
+    fn attach(
+        &self,
+        rtnl: &Rtnl,
+        net: NetRef,
+        node: &Arc<Node>,
+        named: &dyn Fn(&Name) -> bool,
+    ) -> NlResult {
+        for unit in 0..MAX_UNITS {
+            let name = path::eiface_name(unit);
+            if named(&name) {
+                continue;
+            }
+            match netdev::eiface_create(rtnl, net, &name, node, &self.dev) {
+                Err(EEXIST) => continue,
+                r => return r.map_err(|e| NlError::new(e, "cannot create the interface")),
+            }
+        }
+        fail(ENFILE, "no free ngethN unit")
     }
 
     fn name_hint(&self, rtnl: &Rtnl) -> Option<Name> {

@@ -75,6 +75,10 @@ expect_eq "$(ifname ngeth0:)" ngeth0 "unit 0 reused"
 # Renaming the interface does not rename the node (FreeBSD).
 ip link set ngeth1 name vif1
 expect_eq "$(ifname ngeth1:)" vif1 "getifname after rename"
+# The next unit is free both as an interface and as a node name.
+ngctl mkpeer . eiface e ether
+expect_eq "$(ifname ngeth2:)" ngeth2 "node ngeth1 keeps unit 1 taken"
+ngctl shutdown ngeth2:
 ngctl shutdown ngeth1:
 ngctl shutdown ngeth0:
 expect_eq "$(count_type eiface)" 0 "eiface nodes at the end"

@@ -17,6 +17,22 @@ expect_eq "$(count_type eiface)" 2 "nodes stay home"
 # FreeBSD: the moved interface gets an ether node in its new namespace.
 expect_eq "$(NS=n1 count_type ether)" 1 "ether node in n1"
 expect_eq "$(NS=n1 count_type eiface)" 0 "no eiface node in n1"
+# Unit 1 is free as an interface name here, but its node still has the
+# name: the next eiface is ngeth2, named after its interface.
+ngctl mkpeer . eiface e ether
+expect_eq "$(ngctl msg ngeth2: getifname | awk '$1 == "Args:" {print $2}')" '"ngeth2"' "next eiface skips the moved one's unit"
+expect_eq "$(count_type eiface)" 3 "three eiface nodes"
+# In n1 the moved interface holds the name ngeth1 (its ether node renamed,
+# so only the interface name is in the way): n1's eifaces are 0 and 2.
+ngctl -n n1 name ngeth1: moved
+ngctl -n n1 mkpeer . eiface e ether
+ngctl -n n1 mkpeer . eiface e ether
+expect_match "$(ngctl -n n1 list)" 'Name: ngeth0 +Type: eiface' "n1's first eiface"
+expect_match "$(ngctl -n n1 list)" 'Name: ngeth2 +Type: eiface' "n1's second eiface skips ngeth1"
+ngctl -n n1 shutdown ngeth0:
+ngctl -n n1 shutdown ngeth2:
+ngctl -n n1 name moved: ngeth1
+ngctl shutdown ngeth2:
 ip addr add 10.1.0.1/24 dev ngeth0
 ip link set ngeth0 up
 ip -n n1 addr add 10.1.0.2/24 dev ngeth1

@@ -21,6 +21,7 @@ echo "$out" | sed 's/^/# /'
 expect_eq "$(echo "$out" | grep -c '^2 packets transmitted, 2 received')" 3 "every host reaches every other"
 expect_eq "$(echo "$out" | grep -o 'addr=02:00:00:00:00:0[123]' | sort -u | wc -l)" 3 "the bridge learned the three hosts"
 expect_match "$out" 'numHosts=3 ' "numHosts"
+expect_match "$out" '  link3 +ngeth2 +eiface ' "eifaces named after their interfaces after moves"
 expect_match "$out" 'Args:	\{ recvOctets=[0-9]+ recvPackets=[0-9]+ ' "link1 counters"
 Documentation/examples/bridge-namespaces.sh cleanup
 expect_eq "$(count_type bridge)$(count_type eiface)" 00 "cleaned up"

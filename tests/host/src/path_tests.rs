@@ -108,3 +108,10 @@ fn ether_node_names_replace_dots_and_colons() {
     );
     assert_eq!(ether_node_name(b"a:b").unwrap().as_bytes(), b"a_b");
 }
+
+#[test]
+fn eiface_names() {
+    assert_eq!(eiface_name(0).as_bytes(), b"ngeth0");
+    assert_eq!(eiface_name(10).as_bytes(), b"ngeth10");
+    assert_eq!(eiface_name(u32::MAX).as_bytes(), b"ngeth4294967295");
+}
