@@ -80,6 +80,15 @@ ngctl shutdown va:
 expect_eq "$(ngctl show -n va: | awk '{print $6}')" "$id" "ether node survives shutdown with its ID"
 expect_eq "$(args va: getpromisc)" 0 "promisc reset by shutdown"
 expect_eq "$(( $(cat /sys/class/net/va/flags) & 0x100 ))" 0 "IFF_PROMISC cleared"
+# So does removing the last hook.
+tap va: orphans /tmp/o
+ngctl msg va: setpromisc 1
+expect_eq "$(( $(cat /sys/class/net/va/flags) & 0x100 ))" 256 "IFF_PROMISC set again"
+stop_taps
+for i in $(seq 40); do [ "$(num_hooks va:)" = 0 ] && break; sleep 0.05; done
+expect_eq "$(num_hooks va:)" 0 "tap's hook gone"
+expect_eq "$(args va: getpromisc)" 0 "promisc reset by the last hook's removal"
+expect_eq "$(( $(cat /sys/class/net/va/flags) & 0x100 ))" 0 "IFF_PROMISC cleared again"
 ngctl msg va: setautosrc 1
 expect_eq "$(args va: getautosrc)" 1 "autosrc"
 ngctl msg va: setautosrc 0
@@ -104,6 +113,12 @@ ip link set vc master br0
 expect_fail 71 "receive handler is taken" ngctl mkpeer vc: hub lower x
 expect_eq "$(num_hooks vc:)" 0 "no hook left behind"
 ip link del br0
+# So is a bond slave's.
+ip link add bd1 type bond
+ip link set vd master bd1
+expect_fail 71 "receive handler is taken" ngctl mkpeer vd: hub lower x
+expect_eq "$(num_hooks vd:)" 0 "no hook left behind on the bond slave"
+ip link del bd1
 
 # Moved: destroyed here, recreated there with a new ID.
 ip link set vc netns p
