@@ -40,8 +40,10 @@ demo: module ngctl
 	@tests/vm/run tests/demo.sh
 
 # Benchmarks against the Linux peers, side by side in one VM boot.
+# make bench [BENCH_CASES="eiface bridge pipe netem"] [BENCH_ROUNDS=5] [BENCH_COUNT=30000]
 bench: module ngctl
-	@tests/vm/run tests/bench.sh
+	@tests/vm/run env BENCH_CASES="$(BENCH_CASES)" BENCH_ROUNDS="$(BENCH_ROUNDS)" \
+		BENCH_COUNT="$(BENCH_COUNT)" tests/bench.sh
 
 vm: module ngctl
 	@NG_VM_INTERACTIVE=1 tests/vm/run bash

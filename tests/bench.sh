@@ -11,7 +11,10 @@
 # emulated VM single runs vary by tens of percent.
 set -euo pipefail
 COUNT=${BENCH_COUNT:-30000}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
+# Cases to run (default all): eiface bridge pipe netem.
+CASES=${BENCH_CASES:-eiface bridge pipe netem}
+want() { [[ " $CASES " == *" $1 "* ]]; }
 PG=/proc/net/pktgen
 
 pg() { echo "$2" > "$PG/$1"; }
@@ -58,12 +61,9 @@ report() { # case ours-values... -- linux-values...
 printf '%-34s %10s %10s %7s   (median of %s rounds of %s frames)\n' \
 	"case (frames/s)" "netgraph" "linux" "ratio" "$ROUNDS" "$COUNT"
 
-# --- eiface vs veth.
-ngctl mkpeer . eiface ether ether
-ngctl mkpeer . eiface ether ether
-ngctl connect ngeth0: ngeth1: ether ether
 # vs_veth WHAT: frames/s from ngeth0 to ngeth1 against a veth pair, 64- and
-# 1500-byte frames, alternating rounds.
+# 1500-byte frames, alternating rounds (which side goes first alternates
+# too, so a drift of the emulated machine's speed favours neither).
 vs_veth() {
 	ip link add veth0 type veth peer name veth1
 	for d in ngeth0 ngeth1 veth0 veth1; do
@@ -74,26 +74,40 @@ vs_veth() {
 	for size in 64 1500; do
 		o=() l=()
 		for r in $(seq "$ROUNDS"); do
-			o+=("$(pps ngeth0 ngeth1 $size)")
-			l+=("$(pps veth0 veth1 $size)")
+			if ((r % 2)); then
+				o+=("$(pps ngeth0 ngeth1 $size)")
+				l+=("$(pps veth0 veth1 $size)")
+			else
+				l+=("$(pps veth0 veth1 $size)")
+				o+=("$(pps ngeth0 ngeth1 $size)")
+			fi
 		done
 		report "$1 vs veth, ${size} B" "${o[@]}" -- "${l[@]}"
 	done
 	ip link del veth0
 }
-vs_veth eiface
-ngctl shutdown ngeth0:
-ngctl shutdown ngeth1:
+
+# --- eiface vs veth.
+if want eiface; then
+	ngctl mkpeer . eiface ether ether
+	ngctl mkpeer . eiface ether ether
+	ngctl connect ngeth0: ngeth1: ether ether
+	vs_veth eiface
+	ngctl shutdown ngeth0:
+	ngctl shutdown ngeth1:
+fi
 
 # --- bridge vs Linux bridge: pktgen on p0a -> [p0b | bridge | p1b] -> p1a,
 # 64-byte frames, one flow and 1000 source MACs.
+bench_bridge() {
 ip link add p0a type veth peer name p0b
 ip link add p1a type veth peer name p1b
 for d in p0a p0b p1a p1b; do
 	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
 	ip link set "$d" up
 done
-# Let the bridge learn p1a: a few broadcasts from it.
+# Let the bridge learn p1a: a few broadcasts from it. Both bridges get the
+# same half second to settle after they are set up.
 announce() {
 	pg kpktgend_0 rem_device_all
 	pg kpktgend_0 "add_device p1a"
@@ -120,24 +134,34 @@ mkpeer p0b: bridge lower link0
 name p0b:lower nb
 connect p1b: nb: lower link1
 S
+	sleep 0.5
 	announce
 }
 ours_off() { ngctl shutdown nb:; }
-o1=() l1=() on=() ln=()
-for r in $(seq "$ROUNDS"); do
+ours() {
 	ours_on
 	o1+=("$(pps p0a p1a 64 1)")
 	on+=("$(pps p0a p1a 64 1000)")
 	ours_off
+}
+linux() {
 	linux_on
 	l1+=("$(pps p0a p1a 64 1)")
 	ln+=("$(pps p0a p1a 64 1000)")
 	linux_off
+}
+o1=() l1=() on=() ln=()
+for r in $(seq "$ROUNDS"); do
+	if ((r % 2)); then ours; linux; else linux; ours; fi
 done
 report "bridge vs br0, one flow" "${o1[@]}" -- "${l1[@]}"
 report "bridge vs br0, 1000 source MACs" "${on[@]}" -- "${ln[@]}"
 ip link del p0a
 ip link del p1a
+}
+if want bridge; then bench_bridge; fi
+
+want pipe || want netem || exit 0
 
 # --- pipe: frames/s through an unconfigured pipe (eiface - pipe - eiface)
 # against veth.
@@ -148,7 +172,13 @@ mkpeer bp: eiface upper ether
 rmhook . x
 mkpeer bp: eiface lower ether
 S
-vs_veth "unconfigured pipe"
+if want pipe; then vs_veth "unconfigured pipe"; fi
+if ! want netem; then
+	ngctl shutdown ngeth0:
+	ngctl shutdown ngeth1:
+	ngctl shutdown bp:
+	exit 0
+fi
 
 # --- pipe vs tc netem (rate + delay on a veth, both directions): achieved
 # throughput of 1500-byte frames from pktgen through the qdisc layer
