@@ -97,67 +97,78 @@ if want eiface; then
 	ngctl shutdown ngeth1:
 fi
 
-# --- bridge vs Linux bridge: pktgen on p0a -> [p0b | bridge | p1b] -> p1a,
-# 64-byte frames, one flow and 1000 source MACs.
-bench_bridge() {
-ip link add p0a type veth peer name p0b
-ip link add p1a type veth peer name p1b
-for d in p0a p0b p1a p1b; do
-	sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
-	ip link set "$d" up
-done
-# Let the bridge learn p1a: a few broadcasts from it. Both bridges get the
-# same half second to settle after they are set up.
+# --- bridge vs Linux bridge, 64-byte frames, one flow and 1000 source
+# MACs. Both bridges exist side by side on their own veth pairs: ours
+# p0a -> [p0b | nb | p1b] -> p1a, Linux q0a -> [q0b | br0 | q1b] -> q1a,
+# and the generator alternates between them in short runs (PAIRS pairs
+# of PAIR_COUNT frames, which side goes first alternating), so both see
+# the same moments of the emulated machine; the ratio column is the
+# median of the pairs' ratios.
+PAIRS=${BENCH_PAIRS:-$((ROUNDS * 3))}
+PAIR_COUNT=${BENCH_PAIR_COUNT:-10000}
+# announce DEV: a few broadcasts from DEV, so its bridge learns it.
 announce() {
 	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device p1a"
-	pg p1a "count 3"
-	pg p1a "pkt_size 64"
-	pg p1a "clone_skb 0"
-	pg p1a "src_mac_count 1"
-	pg p1a "dst_mac ff:ff:ff:ff:ff:ff"
+	pg kpktgend_0 "add_device $1"
+	pg "$1" "count 3"
+	pg "$1" "pkt_size 64"
+	pg "$1" "clone_skb 0"
+	pg "$1" "src_mac_count 1"
+	pg "$1" "dst_mac ff:ff:ff:ff:ff:ff"
 	pg pgctrl start
 	pg kpktgend_0 rem_device_all
 }
-linux_on() {
+report_pairs() { # case ours-values... -- linux-values...
+	local what=$1 ours=() theirs=() side=o i ratios=()
+	shift
+	for v in "$@"; do
+		if [ "$v" = -- ]; then side=l; continue; fi
+		if [ $side = o ]; then ours+=("$v"); else theirs+=("$v"); fi
+	done
+	for i in "${!ours[@]}"; do
+		ratios+=("$(awk -v a="${ours[$i]}" -v b="${theirs[$i]}" 'BEGIN {printf "%.3f", b ? a / b : 0}')")
+	done
+	printf '%-34s %10s %10s %7s   pair ratios: %s\n' "$what" "$(median "${ours[@]}")" \
+		"$(median "${theirs[@]}")" "$(median "${ratios[@]}" | awk '{printf "%.2f", $1}')" "${ratios[*]}"
+}
+bench_bridge() {
+	local d r o1=() l1=() on=() ln=() saved=$COUNT
+	for p in p0 p1 q0 q1; do
+		ip link add ${p}a type veth peer name ${p}b
+		for d in ${p}a ${p}b; do
+			sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
+			ip link set "$d" up
+		done
+	done
 	ip link add br0 type bridge
 	ip link set br0 up
-	ip link set p0b master br0
-	ip link set p1b master br0
-	sleep 0.5
-	announce
-}
-linux_off() { ip link del br0; }
-ours_on() {
+	ip link set q0b master br0
+	ip link set q1b master br0
 	ngctl -f - <<'S'
 mkpeer p0b: bridge lower link0
 name p0b:lower nb
 connect p1b: nb: lower link1
 S
-	sleep 0.5
-	announce
-}
-ours_off() { ngctl shutdown nb:; }
-ours() {
-	ours_on
-	o1+=("$(pps p0a p1a 64 1)")
-	on+=("$(pps p0a p1a 64 1000)")
-	ours_off
-}
-linux() {
-	linux_on
-	l1+=("$(pps p0a p1a 64 1)")
-	ln+=("$(pps p0a p1a 64 1000)")
-	linux_off
-}
-o1=() l1=() on=() ln=()
-for r in $(seq "$ROUNDS"); do
-	if ((r % 2)); then ours; linux; else linux; ours; fi
-done
-report "bridge vs br0, one flow" "${o1[@]}" -- "${l1[@]}"
-report "bridge vs br0, 1000 source MACs" "${on[@]}" -- "${ln[@]}"
-ip link del p0a
-ip link del p1a
+	sleep 1
+	announce p1a
+	announce q1a
+	COUNT=$PAIR_COUNT
+	for r in $(seq "$PAIRS"); do
+		if ((r % 2)); then
+			o1+=("$(pps p0a p1a 64 1)"); l1+=("$(pps q0a q1a 64 1)")
+			on+=("$(pps p0a p1a 64 1000)"); ln+=("$(pps q0a q1a 64 1000)")
+		else
+			l1+=("$(pps q0a q1a 64 1)"); o1+=("$(pps p0a p1a 64 1)")
+			ln+=("$(pps q0a q1a 64 1000)"); on+=("$(pps p0a p1a 64 1000)")
+		fi
+	done
+	COUNT=$saved
+	echo "bridge: $PAIRS pairs of $PAIR_COUNT frames, side by side"
+	report_pairs "bridge vs br0, one flow" "${o1[@]}" -- "${l1[@]}"
+	report_pairs "bridge vs br0, 1000 source MACs" "${on[@]}" -- "${ln[@]}"
+	ngctl shutdown nb:
+	ip link del br0
+	for p in p0 p1 q0 q1; do ip link del ${p}a; done
 }
 if want bridge; then bench_bridge; fi
 
