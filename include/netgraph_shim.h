@@ -114,14 +114,12 @@ void ng_shim_rcu_read_lock(void);
 void ng_shim_rcu_read_unlock(void);
 void ng_shim_local_bh_disable(void);
 void ng_shim_local_bh_enable(void);
-void *ng_shim_rcu_dereference(void *const *slot);
 /*
  * Calls ng_rs_release(data) in process context after an RCU grace period
  * (rcu_work on the module's workqueue, drained at unload). If memory is
  * short, waits for the grace period and calls it at once.
  */
 void ng_shim_defer_release(void *data);
-void ng_shim_rcu_assign_pointer(void **slot, void *value);
 
 /* --- RTNL --- */
 void ng_shim_rtnl_lock(void);
@@ -256,6 +254,11 @@ void ng_shim_skb_park(struct sk_buff *skb);
 /* Copies up to len leading bytes to to; returns how many. */
 unsigned int ng_shim_skb_copy_prefix(const struct sk_buff *skb, void *to,
 				     unsigned int len);
+/*
+ * ether receive handler: skb, which the graph takes, unshared and with the
+ * Ethernet header pushed back; NULL if it had to be dropped.
+ */
+struct sk_buff *ng_shim_ether_rx_take(struct sk_buff *skb);
 
 /* --- callbacks implemented in Rust --- */
 /* A tick of ng_shim_tick_start(ctx). */
@@ -268,10 +271,12 @@ int ng_rs_eiface_xmit(void *port, struct sk_buff *skb);
 void ng_rs_eiface_gone(void *port);
 /* eiface: the device is freed; drop its port reference. */
 void ng_rs_eiface_release(void *port);
-/* ether: should this received frame leave the stack for the graph? */
-bool ng_rs_ether_wants_rx(void *port, const struct sk_buff *skb);
-/* ether: a received frame (consumed). */
-void ng_rs_ether_rx(void *port, struct sk_buff *skb);
+/*
+ * ether receive handler, under the core's rcu_read_lock(): false leaves
+ * skb to the stack; true when the graph took it (through
+ * ng_shim_ether_rx_take()).
+ */
+bool ng_rs_ether_rx(void *port, struct sk_buff *skb);
 /* ether: is upper connected? */
 bool ng_rs_ether_wants_tx(void *port);
 /* ether: a frame the host transmits (consumed). */

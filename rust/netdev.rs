@@ -15,6 +15,7 @@ use crate::netlink::NetRef;
 use crate::path::Name;
 use crate::rcu;
 use crate::rtnl::Rtnl;
+use crate::sched::NodeCtx;
 use crate::skb::Skb;
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -290,13 +291,15 @@ pub(crate) fn eiface_destroy(r: &Rtnl, slot: &DevSlot) {
     }
 }
 
+/// The node behind a device's port pointer, in a device callback.
+///
 /// # Safety
 ///
-/// `port` is a reference leaked by `Arc::into_raw` that is still owned by
-/// the device layer for the duration of `'a`.
+/// As [`NodeCtx::borrow`]: `port` is a reference leaked by `Arc::into_raw`
+/// that the device layer owns for the duration of `'a`.
 unsafe fn port<'a>(port: *mut c_void) -> ArcBorrow<'a, Node> {
     // SAFETY: by the function's contract.
-    unsafe { ArcBorrow::from_raw(port.cast::<Node>().cast_const()) }
+    unsafe { NodeCtx::borrow(port) }
 }
 
 /// # Safety
@@ -353,25 +356,30 @@ fn known_type(skb: *const b::sk_buff) -> bool {
     unsafe { b::ng_shim_ethertype_known(skb) }
 }
 
-/// ether receive handler: does the node take this frame?
+/// ether receive handler: `false` leaves the frame to the stack; `true`
+/// when the graph took it.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_ether_wants_rx(p: *mut c_void, skb: *const b::sk_buff) -> bool {
+pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) -> bool {
     // SAFETY: the receive handler's data is the port until detach_rx,
     // which waits for running handlers.
     let node = unsafe { port(p) };
-    let guard = rcu::read_lock();
-    node.imp
+    // SAFETY: the core runs receive handlers under rcu_read_lock(), for the
+    // whole call.
+    let guard = unsafe { rcu::held() };
+    if !node
+        .imp
         .wants_frame(&guard, &node, Dir::In, &|| known_type(skb))
-}
-
-/// ether receive handler: a frame for the graph (consumed).
-#[no_mangle]
-pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) {
-    // SAFETY: as above; the skb is handed to us.
-    let (node, skb) = unsafe { (port(p), take(skb)) };
-    if let Some(skb) = skb {
-        let _ = frame_from_device(&node, skb, Dir::In);
+    {
+        return false;
     }
+    // SAFETY: a valid skb, ours from here on (the handler consumes it).
+    let skb = unsafe { b::ng_shim_ether_rx_take(skb) };
+    // SAFETY: the skb is handed to us.
+    if let Some(skb) = unsafe { take(skb) } {
+        let mut fwd = Fwd::new(&guard);
+        let _ = node.imp.frame_from_device(&mut fwd, &node, skb, Dir::In);
+    }
+    true
 }
 
 /// ether egress hook: does the node take what the host transmits?
@@ -425,9 +433,7 @@ const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff) -> i32; 2] =
     [b::ng_rs_eiface_xmit, ng_rs_eiface_xmit];
 const _: [unsafe extern "C" fn(*mut c_void); 2] = [b::ng_rs_eiface_gone, ng_rs_eiface_gone];
 const _: [unsafe extern "C" fn(*mut c_void); 2] = [b::ng_rs_eiface_release, ng_rs_eiface_release];
-const _: [unsafe extern "C" fn(*mut c_void, *const b::sk_buff) -> bool; 2] =
-    [b::ng_rs_ether_wants_rx, ng_rs_ether_wants_rx];
-const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff); 2] =
+const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff) -> bool; 2] =
     [b::ng_rs_ether_rx, ng_rs_ether_rx];
 const _: [unsafe extern "C" fn(*mut c_void) -> bool; 2] =
     [b::ng_rs_ether_wants_tx, ng_rs_ether_wants_tx];

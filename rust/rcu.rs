@@ -10,8 +10,8 @@
 //! waits for a grace period before releasing it.
 
 use crate::bindings;
-use core::cell::UnsafeCell;
 use core::marker::PhantomData;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -19,12 +19,25 @@ use kernel::sync::Arc;
 ///
 /// # Invariants
 ///
-/// `rcu_read_lock()` (and, if `bh`, `local_bh_disable()` before it) was
-/// called by the constructor and is undone on drop, in the same context (the
-/// guard is neither `Send` nor `Sync`).
+/// The guard exists inside an RCU read-side critical section that lasts at
+/// least as long as it. Unless `kind` is [`Kind::Caller`], the constructor
+/// entered that section (`rcu_read_lock()`, after `local_bh_disable()` for
+/// [`Kind::OwnBh`]) and drop leaves it, in the same context (the guard is
+/// neither `Send` nor `Sync`).
 pub(crate) struct Guard {
-    bh: bool,
+    kind: Kind,
     _p: PhantomData<*mut ()>,
+}
+
+/// What a [`Guard`] undoes when dropped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `rcu_read_unlock()`.
+    Own,
+    /// `rcu_read_unlock()`, then `local_bh_enable()`.
+    OwnBh,
+    /// Nothing: the section belongs to the caller (see [`held`]).
+    Caller,
 }
 
 /// Enters an RCU read-side critical section (softirq callers).
@@ -33,7 +46,7 @@ pub(crate) fn read_lock() -> Guard {
     // SAFETY: always allowed; balanced by `Guard::drop`.
     unsafe { bindings::ng_shim_rcu_read_lock() };
     Guard {
-        bh: false,
+        kind: Kind::Own,
         _p: PhantomData,
     }
 }
@@ -48,17 +61,37 @@ pub(crate) fn read_lock_bh() -> Guard {
         bindings::ng_shim_rcu_read_lock();
     }
     Guard {
-        bh: true,
+        kind: Kind::OwnBh,
+        _p: PhantomData,
+    }
+}
+
+/// The RCU read-side critical section the caller is already in, without
+/// entering another one: for the receive handler, which the core always
+/// runs under `rcu_read_lock()`. (Nesting would be correct too, but costs
+/// two calls and, with lockdep, two lock-map updates per frame.)
+///
+/// # Safety
+///
+/// The caller holds `rcu_read_lock()` for as long as the guard lives. (A
+/// section that only disables bottom halves is not enough: C code reached
+/// from the guard, e.g. `rhashtable_lookup()`, checks `rcu_read_lock_held()`.)
+pub(crate) unsafe fn held() -> Guard {
+    Guard {
+        kind: Kind::Caller,
         _p: PhantomData,
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        if self.kind == Kind::Caller {
+            return;
+        }
         // SAFETY: the guard's invariant: we hold what the constructor took.
         unsafe {
             bindings::ng_shim_rcu_read_unlock();
-            if self.bh {
+            if self.kind == Kind::OwnBh {
                 bindings::ng_shim_local_bh_enable();
             }
         }
@@ -83,32 +116,33 @@ impl Writer {
 /// # Invariants
 ///
 /// `ptr` is null or the result of `Arc::into_raw` owned by this cell.
+///
+/// Loads are acquire loads, stronger than the `READ_ONCE()` of
+/// `rcu_dereference()` (which adds only lockdep's check that a read section
+/// is held: here a [`Guard`] proves it at compile time); stores are release
+/// stores, as `rcu_assign_pointer()`.
 pub(crate) struct RcuArc<T: 'static> {
-    ptr: UnsafeCell<*mut core::ffi::c_void>,
+    ptr: AtomicPtr<T>,
     _p: PhantomData<Arc<T>>,
 }
 
-// SAFETY: the cell hands out `&T` to readers on any CPU and moves `Arc<T>`
-// between writers; that needs `T: Send + Sync`, as for `Arc<T>` itself.
-unsafe impl<T: Send + Sync> Send for RcuArc<T> {}
-// SAFETY: as above; concurrent access is readers (atomic loads through
-// rcu_dereference) and one writer (rcu_assign_pointer), by `Writer`.
-unsafe impl<T: Send + Sync> Sync for RcuArc<T> {}
+// `Send`/`Sync` as `Arc<T>` (through `_p`): the cell hands out `&T` to
+// readers on any CPU and moves `Arc<T>` between writers.
 
 impl<T: 'static> RcuArc<T> {
     /// An empty cell.
     pub(crate) const fn empty() -> Self {
         Self {
-            ptr: UnsafeCell::new(core::ptr::null_mut()),
+            ptr: AtomicPtr::new(core::ptr::null_mut()),
             _p: PhantomData,
         }
     }
 
     /// The current value, valid while `_g` is held.
     pub(crate) fn get<'g>(&self, _g: &'g Guard) -> Option<&'g T> {
-        // SAFETY: `ptr` is a valid slot; rcu_dereference pairs with the
-        // writer's rcu_assign_pointer.
-        let p = unsafe { bindings::ng_shim_rcu_dereference(self.ptr.get().cast_const()) };
+        // Pairs with the release store in `replace`: the object's contents
+        // are visible.
+        let p = self.ptr.load(Ordering::Acquire);
         if p.is_null() {
             return None;
         }
@@ -117,26 +151,23 @@ impl<T: 'static> RcuArc<T> {
         // is held: the object outlives `'g`.
         // SAFETY: non-null values come from `Arc::into_raw` (invariant) and
         // live for `'g` (above).
-        Some(unsafe { &*p.cast::<T>() })
+        Some(unsafe { &*p })
     }
 
     /// Publishes `new` and returns the previous value, which readers may
     /// still see until a grace period has passed: put it in a [`Retired`].
     #[must_use]
     pub(crate) fn replace(&self, new: Option<Arc<T>>, _w: &mut Writer) -> Option<Arc<T>> {
-        let newp = new.map_or(core::ptr::null_mut(), |a| {
-            Arc::into_raw(a).cast_mut().cast()
-        });
-        // SAFETY: writers are serialised by `_w`; readers only load.
-        let old = unsafe { *self.ptr.get() };
-        // SAFETY: `ptr` is a valid slot; the store is a release.
-        unsafe { bindings::ng_shim_rcu_assign_pointer(self.ptr.get(), newp) };
+        let newp = new.map_or(core::ptr::null_mut(), |a| Arc::into_raw(a).cast_mut());
+        // Writers are serialised by `_w`, so nobody stores between the two
+        // operations; readers only load.
+        let old = self.ptr.swap(newp, Ordering::Release);
         if old.is_null() {
             None
         } else {
             // SAFETY: `old` came from `into_raw` and this cell owned it;
             // ownership moves to the caller.
-            Some(unsafe { Arc::from_raw(old.cast::<T>()) })
+            Some(unsafe { Arc::from_raw(old) })
         }
     }
 }
@@ -164,7 +195,7 @@ impl<T: 'static> Drop for RcuArc<T> {
             // SAFETY: we own the value (invariant) and, being dropped, no
             // reader can reach this cell any more: the cell itself was only
             // reachable through an object retired after a grace period.
-            drop(unsafe { Arc::from_raw(p.cast::<T>()) });
+            drop(unsafe { Arc::from_raw(p) });
         }
     }
 }

@@ -297,15 +297,17 @@ static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 	port = rcu_dereference(skb->dev->rx_handler_data);
 	if (!port)
 		return RX_HANDLER_PASS;
-	if (!ng_rs_ether_wants_rx(port, skb))
-		return RX_HANDLER_PASS;
+	return ng_rs_ether_rx(port, skb) ? RX_HANDLER_CONSUMED : RX_HANDLER_PASS;
+}
+
+struct sk_buff *ng_shim_ether_rx_take(struct sk_buff *skb)
+{
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb)
-		return RX_HANDLER_CONSUMED;
+		return NULL;
 	/* The whole frame, from the Ethernet header. */
 	skb_push(skb, skb->data - skb_mac_header(skb));
-	ng_rs_ether_rx(port, skb);
-	return RX_HANDLER_CONSUMED;
+	return skb;
 }
 
 bool ng_shim_ethertype_known(const struct sk_buff *skb)

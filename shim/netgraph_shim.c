@@ -565,12 +565,3 @@ void ng_shim_local_bh_enable(void)
 	local_bh_enable();
 }
 
-void *ng_shim_rcu_dereference(void *const *slot)
-{
-	return rcu_dereference(*(void __rcu *const *)slot);
-}
-
-void ng_shim_rcu_assign_pointer(void **slot, void *value)
-{
-	rcu_assign_pointer(*(void __rcu **)slot, value);
-}

@@ -651,7 +651,9 @@ impl Bridge {
     /// muting `link` when the host moved faster than `minStableAge`.
     fn learn(&self, g: &rcu::Guard, addr: &[u8; 6], link: &Link, learns: bool) -> DResult {
         let known = self.fdb.lookup(g, addr);
-        if let Some(e) = known {
+        // Written only when it changes: a busy host's entry stays a clean
+        // cache line for the CPUs that read it.
+        if let Some(e) = known.filter(|e| e.staleness() != 0) {
             e.set_staleness(0);
         }
         match bl::learn(
