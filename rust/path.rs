@@ -170,27 +170,29 @@ impl Name {
     }
 }
 
+/// Appends to the name; an error (and nothing appended) when it would grow
+/// beyond `NAME_MAX`.
+impl core::fmt::Write for Name {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let at = self.len as usize;
+        let end = at + s.len();
+        if end > NAME_MAX {
+            return Err(core::fmt::Error);
+        }
+        self.buf[at..end].copy_from_slice(s.as_bytes());
+        self.len = end as u8;
+        Ok(())
+    }
+}
+
 /// `ngethN`: the name of eiface unit `unit`, for its interface and its node.
 pub fn eiface_name(unit: u32) -> Name {
-    let mut digits = [0u8; 10];
-    let mut n = unit;
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
     let mut name = Name {
         len: 0,
         buf: [0u8; NAME_MAX],
     };
-    for &c in b"ngeth".iter().chain(&digits[i..]) {
-        name.buf[name.len as usize] = c;
-        name.len += 1;
-    }
+    // At most 15 bytes: always fits.
+    let _ = core::fmt::Write::write_fmt(&mut name, format_args!("ngeth{unit}"));
     name
 }
 

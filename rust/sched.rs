@@ -121,8 +121,9 @@ impl NodeCtx {
     ///
     /// # Safety
     ///
-    /// `ctx` comes from [`NodeCtx::as_ptr`] of a context that is not
-    /// dropped before the callback returns.
+    /// `ctx` is a node reference leaked by `Arc::into_raw` (such as
+    /// [`NodeCtx::as_ptr`], or a device's port) that is not released during
+    /// `'a`.
     pub(crate) unsafe fn borrow<'a>(ctx: *mut core::ffi::c_void) -> ArcBorrow<'a, Node> {
         // SAFETY: the reference is alive (the caller's promise).
         unsafe { ArcBorrow::from_raw(ctx.cast::<Node>().cast_const()) }

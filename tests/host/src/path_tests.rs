@@ -115,3 +115,14 @@ fn eiface_names() {
     assert_eq!(eiface_name(10).as_bytes(), b"ngeth10");
     assert_eq!(eiface_name(u32::MAX).as_bytes(), b"ngeth4294967295");
 }
+
+#[test]
+fn name_write_stops_at_name_max() {
+    use core::fmt::Write;
+    let mut n = Name::new(b"").unwrap();
+    assert!(write!(n, "{}", "a".repeat(NAME_MAX - 1)).is_ok());
+    assert!(write!(n, "bc").is_err(), "one byte too many");
+    assert_eq!(n.as_bytes().len(), NAME_MAX - 1, "nothing appended on error");
+    assert!(write!(n, "b").is_ok());
+    assert_eq!(n.as_bytes().len(), NAME_MAX);
+}
