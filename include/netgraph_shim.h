@@ -255,10 +255,10 @@ void ng_shim_skb_park(struct sk_buff *skb);
 unsigned int ng_shim_skb_copy_prefix(const struct sk_buff *skb, void *to,
 				     unsigned int len);
 /*
- * ether receive handler: skb, which the graph takes, unshared and with the
- * Ethernet header pushed back; NULL if it had to be dropped.
+ * ether receive handler: the graph takes skb (unshared already): the
+ * Ethernet header is pushed back.
  */
-struct sk_buff *ng_shim_ether_rx_take(struct sk_buff *skb);
+void ng_shim_ether_rx_take(struct sk_buff *skb);
 
 /* --- callbacks implemented in Rust --- */
 /* A tick of ng_shim_tick_start(ctx). */
@@ -272,8 +272,8 @@ void ng_rs_eiface_gone(void *port);
 /* eiface: the device is freed; drop its port reference. */
 void ng_rs_eiface_release(void *port);
 /*
- * ether receive handler, under the core's rcu_read_lock(): false leaves
- * skb to the stack; true when the graph took it (through
+ * ether receive handler, under the core's rcu_read_lock(), skb unshared:
+ * false leaves skb to the stack; true when the graph took it (through
  * ng_shim_ether_rx_take()).
  */
 bool ng_rs_ether_rx(void *port, struct sk_buff *skb);

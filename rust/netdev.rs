@@ -372,9 +372,10 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
     {
         return false;
     }
-    // SAFETY: a valid skb, ours from here on (the handler consumes it).
-    let skb = unsafe { b::ng_shim_ether_rx_take(skb) };
-    // SAFETY: the skb is handed to us.
+    // SAFETY: a valid, unshared skb, ours from here on (the handler
+    // consumes it).
+    unsafe { b::ng_shim_ether_rx_take(skb) };
+    // SAFETY: as above.
     if let Some(skb) = unsafe { take(skb) } {
         let mut fwd = Fwd::new(&guard);
         let _ = node.imp.frame_from_device(&mut fwd, &node, skb, Dir::In);

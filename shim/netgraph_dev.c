@@ -297,17 +297,19 @@ static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 	port = rcu_dereference(skb->dev->rx_handler_data);
 	if (!port)
 		return RX_HANDLER_PASS;
+	/* Unshared before the graph is asked, as the bridge does: a frame
+	 * left to the stack goes on as the copy. */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
 	return ng_rs_ether_rx(port, skb) ? RX_HANDLER_CONSUMED : RX_HANDLER_PASS;
 }
 
-struct sk_buff *ng_shim_ether_rx_take(struct sk_buff *skb)
+void ng_shim_ether_rx_take(struct sk_buff *skb)
 {
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
-		return NULL;
 	/* The whole frame, from the Ethernet header. */
 	skb_push(skb, skb->data - skb_mac_header(skb));
-	return skb;
 }
 
 bool ng_shim_ethertype_known(const struct sk_buff *skb)
