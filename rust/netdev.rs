@@ -364,7 +364,8 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
     // which waits for running handlers.
     let node = unsafe { port(p) };
     // SAFETY: the core runs receive handlers under rcu_read_lock(), for the
-    // whole call.
+    // whole call (it reads `dev->rx_handler` with rcu_dereference(), and so
+    // does the C handler for its data: PROVE_RCU checks both).
     let guard = unsafe { rcu::held() };
     if !node
         .imp
