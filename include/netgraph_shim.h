@@ -254,11 +254,6 @@ void ng_shim_skb_park(struct sk_buff *skb);
 /* Copies up to len leading bytes to to; returns how many. */
 unsigned int ng_shim_skb_copy_prefix(const struct sk_buff *skb, void *to,
 				     unsigned int len);
-/*
- * ether receive handler: the graph takes skb (unshared already): the
- * Ethernet header is pushed back.
- */
-void ng_shim_ether_rx_take(struct sk_buff *skb);
 
 /* --- callbacks implemented in Rust --- */
 /* A tick of ng_shim_tick_start(ctx). */
@@ -272,9 +267,9 @@ void ng_rs_eiface_gone(void *port);
 /* eiface: the device is freed; drop its port reference. */
 void ng_rs_eiface_release(void *port);
 /*
- * ether receive handler, under the core's rcu_read_lock(), skb unshared:
- * false leaves skb to the stack; true when the graph took it (through
- * ng_shim_ether_rx_take()).
+ * ether receive handler, under the core's rcu_read_lock(), skb unshared
+ * and starting at its Ethernet header: false leaves skb, untouched, to the
+ * stack; true when the graph took (consumed) it.
  */
 bool ng_rs_ether_rx(void *port, struct sk_buff *skb);
 /* ether: is upper connected? */

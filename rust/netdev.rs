@@ -20,7 +20,7 @@ use crate::skb::Skb;
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::sync::Arc;
 
 /// Which way a frame crosses a device.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -291,17 +291,6 @@ pub(crate) fn eiface_destroy(r: &Rtnl, slot: &DevSlot) {
     }
 }
 
-/// The node behind a device's port pointer, in a device callback.
-///
-/// # Safety
-///
-/// As [`NodeCtx::borrow`]: `port` is a reference leaked by `Arc::into_raw`
-/// that the device layer owns for the duration of `'a`.
-unsafe fn port<'a>(port: *mut c_void) -> ArcBorrow<'a, Node> {
-    // SAFETY: by the function's contract.
-    unsafe { NodeCtx::borrow(port) }
-}
-
 /// # Safety
 ///
 /// `skb` is a valid skb whose reference is handed to us.
@@ -310,9 +299,9 @@ unsafe fn take(skb: *mut b::sk_buff) -> Option<Skb> {
     NonNull::new(skb).map(|p| unsafe { Skb::from_raw(p) })
 }
 
-fn frame_from_device(node: &Node, skb: Skb, dir: Dir) -> DResult {
-    let guard = rcu::read_lock();
-    let mut fwd = Fwd::new(&guard);
+/// A frame from the node's device enters the graph, in read section `g`.
+fn frame_from_device(g: &rcu::Guard, node: &Node, skb: Skb, dir: Dir) -> DResult {
+    let mut fwd = Fwd::new(g);
     node.imp.frame_from_device(&mut fwd, node, skb, dir)
 }
 
@@ -321,9 +310,9 @@ fn frame_from_device(node: &Node, skb: Skb, dir: Dir) -> DResult {
 pub(crate) extern "C" fn ng_rs_eiface_xmit(p: *mut c_void, skb: *mut b::sk_buff) -> i32 {
     // SAFETY: the device owns the port until its destructor runs, after
     // transmission stopped; the skb is handed to us.
-    let (node, skb) = unsafe { (port(p), take(skb)) };
+    let (node, skb) = unsafe { (NodeCtx::borrow(p), take(skb)) };
     match skb {
-        Some(skb) => match frame_from_device(&node, skb, Dir::Out) {
+        Some(skb) => match frame_from_device(&rcu::read_lock(), &node, skb, Dir::Out) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         },
@@ -338,7 +327,7 @@ pub(crate) extern "C" fn ng_rs_eiface_gone(p: *mut c_void) {
         return;
     }
     // SAFETY: the device still owns the port.
-    let node = unsafe { port(p) };
+    let node = unsafe { NodeCtx::borrow(p) };
     node.imp.device_gone();
 }
 
@@ -362,7 +351,7 @@ fn known_type(skb: *const b::sk_buff) -> bool {
 pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) -> bool {
     // SAFETY: the receive handler's data is the port until detach_rx,
     // which waits for running handlers.
-    let node = unsafe { port(p) };
+    let node = unsafe { NodeCtx::borrow(p) };
     // SAFETY: the core runs receive handlers under rcu_read_lock(), for the
     // whole call (it reads `dev->rx_handler` with rcu_dereference(), and so
     // does the C handler for its data: PROVE_RCU checks both).
@@ -374,12 +363,9 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
         return false;
     }
     // SAFETY: a valid, unshared skb, ours from here on (the handler
-    // consumes it).
-    unsafe { b::ng_shim_ether_rx_take(skb) };
-    // SAFETY: as above.
+    // consumes it when we return true).
     if let Some(skb) = unsafe { take(skb) } {
-        let mut fwd = Fwd::new(&guard);
-        let _ = node.imp.frame_from_device(&mut fwd, &node, skb, Dir::In);
+        let _ = frame_from_device(&guard, &node, skb, Dir::In);
     }
     true
 }
@@ -389,7 +375,7 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
 pub(crate) extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
     // SAFETY: the hook's priv is the port until detach_tx, which waits for
     // running hooks.
-    let node = unsafe { port(p) };
+    let node = unsafe { NodeCtx::borrow(p) };
     let guard = rcu::read_lock();
     node.imp.wants_frame(&guard, &node, Dir::Out, &|| true)
 }
@@ -398,9 +384,9 @@ pub(crate) extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
 #[no_mangle]
 pub(crate) extern "C" fn ng_rs_ether_tx(p: *mut c_void, skb: *mut b::sk_buff) {
     // SAFETY: as above; the skb is handed to us.
-    let (node, skb) = unsafe { (port(p), take(skb)) };
+    let (node, skb) = unsafe { (NodeCtx::borrow(p), take(skb)) };
     if let Some(skb) = skb {
-        let _ = frame_from_device(&node, skb, Dir::Out);
+        let _ = frame_from_device(&rcu::read_lock(), &node, skb, Dir::Out);
     }
 }
 

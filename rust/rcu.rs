@@ -41,7 +41,6 @@ enum Kind {
 }
 
 /// Enters an RCU read-side critical section (softirq callers).
-#[allow(dead_code)]
 pub(crate) fn read_lock() -> Guard {
     // SAFETY: always allowed; balanced by `Guard::drop`.
     unsafe { bindings::ng_shim_rcu_read_lock() };

@@ -286,6 +286,7 @@ static u64 *ng_inject_mark(struct sk_buff *skb)
 static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
+	unsigned int mac_len;
 	void *port;
 
 	if (*ng_inject_mark(skb) == NG_INJECT_MAGIC) {
@@ -303,13 +304,14 @@ static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 	if (!skb)
 		return RX_HANDLER_CONSUMED;
 	*pskb = skb;
-	return ng_rs_ether_rx(port, skb) ? RX_HANDLER_CONSUMED : RX_HANDLER_PASS;
-}
-
-void ng_shim_ether_rx_take(struct sk_buff *skb)
-{
-	/* The whole frame, from the Ethernet header. */
-	skb_push(skb, skb->data - skb_mac_header(skb));
+	/* The graph gets the whole frame, from the Ethernet header; a frame
+	 * it does not take goes to the stack as it came. */
+	mac_len = skb->data - skb_mac_header(skb);
+	__skb_push(skb, mac_len);
+	if (ng_rs_ether_rx(port, skb))
+		return RX_HANDLER_CONSUMED;
+	__skb_pull(skb, mac_len);
+	return RX_HANDLER_PASS;
 }
 
 bool ng_shim_ethertype_known(const struct sk_buff *skb)

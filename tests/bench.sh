@@ -43,19 +43,25 @@ pps() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-report() { # case ours-values... -- linux-values...
-	local what=$1 ours=() theirs=() side=o
-	shift
+# sides VALUES...: OURS=(the values before "--"), THEIRS=(those after).
+sides() {
+	local v side=o
+	OURS=() THEIRS=()
 	for v in "$@"; do
 		if [ "$v" = -- ]; then side=l; continue; fi
-		if [ $side = o ]; then ours+=("$v"); else theirs+=("$v"); fi
+		if [ $side = o ]; then OURS+=("$v"); else THEIRS+=("$v"); fi
 	done
-	local mo ml
-	mo=$(median "${ours[@]}")
-	ml=$(median "${theirs[@]}")
+}
+
+report() { # case ours-values... -- linux-values...
+	local what=$1 mo ml
+	shift
+	sides "$@"
+	mo=$(median "${OURS[@]}")
+	ml=$(median "${THEIRS[@]}")
 	printf '%-34s %10s %10s %7s   ours: %s  linux: %s\n' "$what" "$mo" "$ml" \
 		"$(awk -v a="$mo" -v b="$ml" 'BEGIN {printf "%.2f", b ? a / b : 0}')" \
-		"${ours[*]}" "${theirs[*]}"
+		"${OURS[*]}" "${THEIRS[*]}"
 }
 
 printf '%-34s %10s %10s %7s   (median of %s rounds of %s frames)\n' \
@@ -122,22 +128,19 @@ announce() {
 	pg kpktgend_0 rem_device_all
 }
 report_pairs() { # case ours-values... -- linux-values...
-	local what=$1 ours=() theirs=() side=o i ratios=()
+	local what=$1 i ratios=()
 	shift
-	for v in "$@"; do
-		if [ "$v" = -- ]; then side=l; continue; fi
-		if [ $side = o ]; then ours+=("$v"); else theirs+=("$v"); fi
+	sides "$@"
+	for i in "${!OURS[@]}"; do
+		ratios+=("$(awk -v a="${OURS[$i]}" -v b="${THEIRS[$i]}" 'BEGIN {printf "%.3f", b ? a / b : 0}')")
 	done
-	for i in "${!ours[@]}"; do
-		ratios+=("$(awk -v a="${ours[$i]}" -v b="${theirs[$i]}" 'BEGIN {printf "%.3f", b ? a / b : 0}')")
-	done
-	printf '%-34s %10s %10s %7s   window ratios: %s\n' "$what" "$(median "${ours[@]}")" \
-		"$(median "${theirs[@]}")" "$(median "${ratios[@]}" | awk '{printf "%.2f", $1}')" "${ratios[*]}"
+	printf '%-34s %10s %10s %7s   window ratios: %s\n' "$what" "$(median "${OURS[@]}")" \
+		"$(median "${THEIRS[@]}")" "$(median "${ratios[@]}" | awk '{printf "%.2f", $1}')" "${ratios[*]}"
 }
 # together MACS SWAP: one window with both generators running (ours on
 # CPU SWAP, Linux on the other); prints "ours linux" frames/s.
 together() {
-	local macs=$1 oc=$2 lc=$((1 - $2)) d a b t0 t1 o0 o1 l0 l1
+	local macs=$1 oc=$2 lc=$((1 - $2)) d c t t0 t1 o0 o1 l0 l1
 	for t in 0 1; do pg kpktgend_$t rem_device_all; done
 	pg kpktgend_$oc "add_device p0a"
 	pg kpktgend_$lc "add_device q0a"
