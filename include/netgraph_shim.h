@@ -91,13 +91,15 @@ bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info);
 /* A new linear skb holding a copy of data[0..len]; NULL on failure. */
 struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 				       bool atomic);
-/* skb_copy_bits: 0, or -EFAULT when the frame is shorter. */
-int ng_shim_skb_copy_bits(const struct sk_buff *skb, unsigned int off,
-			  void *to, unsigned int len);
+/* Copies the frame's first n bytes to `to` and returns its length, or
+ * -EFAULT when it is shorter than n. */
+int ng_shim_skb_head(const struct sk_buff *skb, void *to, unsigned int n);
 /* skb_clone(skb, GFP_ATOMIC). */
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb);
 /* Drops skb (kfree_skb: counted as a drop). */
 void ng_shim_kfree_skb(struct sk_buff *skb);
+/* Frees a delivered skb (consume_skb: not a drop). */
+void ng_shim_consume_skb(struct sk_buff *skb);
 /* Appends attribute type holding skb's bytes to msg. */
 int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
 			const struct sk_buff *skb);
@@ -181,7 +183,7 @@ struct workqueue_struct *ng_shim_wq(void);
 struct ng_fdb_entry {
 	struct rhash_head node;
 	u8 addr[6];
-	u16 pad;
+	u16 pad;	/* zero: the key is addr and pad */
 	u32 link;
 	u32 age;
 	u32 staleness;
@@ -217,6 +219,9 @@ void ng_shim_fdb_iter_free(struct ng_fdb_iter *i);
 void *ng_shim_pcpu_alloc(unsigned int n);
 void ng_shim_pcpu_free(void *p);
 void ng_shim_pcpu_add(void *p, unsigned int i, u64 v);
+/* One frame: +1 packets, +len octets, +1 extra unless extra is UINT_MAX. */
+void ng_shim_pcpu_count_frame(void *p, unsigned int packets,
+			      unsigned int octets, u64 len, unsigned int extra);
 u64 ng_shim_pcpu_sum(void *p, unsigned int i);
 void ng_shim_pcpu_clear(void *p, unsigned int n);
 

@@ -133,23 +133,18 @@ pub(crate) trait NodeImpl: Send + Sync {
         Ok(())
     }
 
-    /// Whether a frame crossing the node's device in direction `dir` is
-    /// taken by the graph; `known` tells whether the stack handles its
-    /// EtherType. (Device-backed types.)
-    fn wants_frame(
+    /// The hook by which a frame crossing the node's device in direction
+    /// `dir` enters the graph, or `None` when the graph does not take it;
+    /// `known` tells whether the stack handles its EtherType.
+    /// (Device-backed types; one call per frame decides and routes.)
+    fn device_hook<'g>(
         &self,
-        _g: &rcu::Guard,
-        _node: &Node,
+        _g: &'g rcu::Guard,
+        _node: &'g Node,
         _dir: Dir,
         _known: &dyn Fn() -> bool,
-    ) -> bool {
-        false
-    }
-
-    /// A frame from the node's device (see `wants_frame`).
-    fn frame_from_device(&self, _fwd: &mut Fwd<'_>, _node: &Node, skb: Skb, _dir: Dir) -> DResult {
-        drop(skb);
-        Ok(())
+    ) -> Option<&'g Hook> {
+        None
     }
 
     /// The node's device is being unregistered by someone else; stop

@@ -9,7 +9,7 @@
 //! area, an ether node's rx_handler data and egress hook.
 
 use crate::bindings as b;
-use crate::errno::{check, DResult, ENXIO};
+use crate::errno::{check, DResult, ENOTCONN, ENXIO};
 use crate::graph::{Fwd, Node};
 use crate::netlink::NetRef;
 use crate::path::Name;
@@ -185,7 +185,7 @@ impl<'a> DevRef<'a> {
     }
 
     /// ether: frames received on the device are offered to `node`
-    /// ([`crate::graph::NodeImpl::wants_frame`]). `EBUSY` if the
+    /// ([`crate::graph::NodeImpl::device_hook`]). `EBUSY` if the
     /// device's receive handler is taken (bridge, bond, macvlan port).
     pub(crate) fn attach_rx(&self, _r: &Rtnl, node: &Arc<Node>) -> DResult {
         let port = Arc::into_raw(node.clone());
@@ -299,10 +299,16 @@ unsafe fn take(skb: *mut b::sk_buff) -> Option<Skb> {
     NonNull::new(skb).map(|p| unsafe { Skb::from_raw(p) })
 }
 
-/// A frame from the node's device enters the graph, in read section `g`.
+/// A frame from the node's device enters the graph, in read section `g`,
+/// by the hook the node's type picks; `ENOTCONN` (frame dropped) if none.
 fn frame_from_device(g: &rcu::Guard, node: &Node, skb: Skb, dir: Dir) -> DResult {
-    let mut fwd = Fwd::new(g);
-    node.imp.frame_from_device(&mut fwd, node, skb, dir)
+    match node.imp.device_hook(g, node, dir, &|| true) {
+        Some(h) => Fwd::new(g).send(h, skb),
+        None => {
+            drop(skb);
+            Err(ENOTCONN)
+        }
+    }
 }
 
 /// eiface transmit (BH, RCU): 0 if the frame was sent on.
@@ -356,16 +362,16 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
     // whole call (it reads `dev->rx_handler` with rcu_dereference(), and so
     // does the C handler for its data: PROVE_RCU checks both).
     let guard = unsafe { rcu::held() };
-    if !node
+    let Some(hook) = node
         .imp
-        .wants_frame(&guard, &node, Dir::In, &|| known_type(skb))
-    {
+        .device_hook(&guard, &node, Dir::In, &|| known_type(skb))
+    else {
         return false;
-    }
+    };
     // SAFETY: a valid, unshared skb, ours from here on (the handler
     // consumes it when we return true).
     if let Some(skb) = unsafe { take(skb) } {
-        let _ = frame_from_device(&guard, &node, skb, Dir::In);
+        let _ = Fwd::new(&guard).send(hook, skb);
     }
     true
 }
@@ -377,7 +383,9 @@ pub(crate) extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
     // running hooks.
     let node = unsafe { NodeCtx::borrow(p) };
     let guard = rcu::read_lock();
-    node.imp.wants_frame(&guard, &node, Dir::Out, &|| true)
+    node.imp
+        .device_hook(&guard, &node, Dir::Out, &|| true)
+        .is_some()
 }
 
 /// ether egress hook: a frame the host transmits (consumed).

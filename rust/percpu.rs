@@ -36,6 +36,31 @@ impl<const N: usize> Counters<N> {
         }
     }
 
+    /// One frame's accounting in one call: 1 to counter `packets`, `len`
+    /// to `octets`, and 1 to `extra` if given (any context).
+    pub(crate) fn count_frame(
+        &self,
+        packets: usize,
+        octets: usize,
+        len: u64,
+        extra: Option<usize>,
+    ) {
+        let extra = extra.filter(|&e| e < N).map_or(u32::MAX, |e| e as u32);
+        if packets < N && octets < N {
+            // SAFETY: valid area with N counters, indices checked (u32::MAX:
+            // none); this_cpu_add is safe in any context.
+            unsafe {
+                b::ng_shim_pcpu_count_frame(
+                    self.ptr.as_ptr(),
+                    packets as u32,
+                    octets as u32,
+                    len,
+                    extra,
+                )
+            }
+        }
+    }
+
     /// The sum of counter `i` over all CPUs.
     pub(crate) fn get(&self, i: usize) -> u64 {
         if i >= N {

@@ -53,15 +53,16 @@ impl Skb {
         unsafe { bindings::ng_shim_skb_len(self.0.as_ptr()) }
     }
 
-    /// The first `N` bytes (e.g. the Ethernet header), if the frame has
-    /// that many.
-    pub(crate) fn head<const N: usize>(&self) -> Option<[u8; N]> {
+    /// The frame's length and its first `N` bytes (e.g. the Ethernet
+    /// header), if it has that many: one call for what a forwarding
+    /// decision reads.
+    pub(crate) fn head<const N: usize>(&self) -> Option<(u32, [u8; N])> {
         let mut buf = [0u8; N];
         // SAFETY: valid skb; `buf` has room for N bytes.
         let r = unsafe {
-            bindings::ng_shim_skb_copy_bits(self.0.as_ptr(), 0, buf.as_mut_ptr().cast(), N as u32)
+            bindings::ng_shim_skb_head(self.0.as_ptr(), buf.as_mut_ptr().cast(), N as u32)
         };
-        (r == 0).then_some(buf)
+        u32::try_from(r).ok().map(|len| (len, buf))
     }
 
     /// A clone sharing the data (for flooding), without sleeping.
@@ -74,7 +75,7 @@ impl Skb {
     /// Frees a frame that was delivered (not a drop).
     pub(crate) fn consume(self) {
         // SAFETY: we own the reference (invariant).
-        unsafe { bindings::consume_skb(self.into_raw()) };
+        unsafe { bindings::ng_shim_consume_skb(self.into_raw()) };
     }
 }
 

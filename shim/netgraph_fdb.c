@@ -15,12 +15,32 @@ struct ng_fdb {
 	struct rhashtable ht;
 };
 
+/* The key is the address and the zero padding after it: 8 bytes, so that
+ * rhashtable hashes with the inlined jhash2 and compares two words (as the
+ * Linux bridge's address-and-VLAN key does). */
+struct ng_fdb_key {
+	u8 addr[ETH_ALEN];
+	u16 zero;
+} __aligned(4);
+
 static const struct rhashtable_params ng_fdb_params = {
 	.head_offset = offsetof(struct ng_fdb_entry, node),
 	.key_offset = offsetof(struct ng_fdb_entry, addr),
-	.key_len = ETH_ALEN,
+	.key_len = sizeof(struct ng_fdb_key),
 	.automatic_shrinking = true,
 };
+
+static inline struct ng_fdb_key ng_fdb_key(const u8 *addr)
+{
+	struct ng_fdb_key k = { .zero = 0 };
+
+	BUILD_BUG_ON(sizeof(k) != 8);
+	BUILD_BUG_ON(offsetof(struct ng_fdb_entry, pad) !=
+		     offsetof(struct ng_fdb_entry, addr) + ETH_ALEN);
+	BUILD_BUG_ON(offsetof(struct ng_fdb_entry, addr) % 4);
+	memcpy(k.addr, addr, ETH_ALEN);
+	return k;
+}
 
 struct ng_fdb *ng_shim_fdb_new(void)
 {
@@ -52,7 +72,9 @@ void ng_shim_fdb_destroy(struct ng_fdb *f)
 
 struct ng_fdb_entry *ng_shim_fdb_lookup(struct ng_fdb *f, const u8 *addr)
 {
-	return rhashtable_lookup(&f->ht, addr, ng_fdb_params);
+	struct ng_fdb_key k = ng_fdb_key(addr);
+
+	return rhashtable_lookup(&f->ht, &k, ng_fdb_params);
 }
 
 struct ng_fdb_entry *ng_shim_fdb_learn(struct ng_fdb *f, const u8 *addr,
@@ -125,6 +147,17 @@ void ng_shim_pcpu_add(void *p, unsigned int i, u64 v)
 	u64 __percpu *c = (u64 __percpu __force *)p;
 
 	this_cpu_add(c[i], v);
+}
+
+void ng_shim_pcpu_count_frame(void *p, unsigned int packets,
+			      unsigned int octets, u64 len, unsigned int extra)
+{
+	u64 __percpu *c = (u64 __percpu __force *)p;
+
+	this_cpu_inc(c[packets]);
+	this_cpu_add(c[octets], len);
+	if (extra != UINT_MAX)
+		this_cpu_inc(c[extra]);
 }
 
 u64 ng_shim_pcpu_sum(void *p, unsigned int i)

@@ -510,10 +510,13 @@ struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 	return skb;
 }
 
-int ng_shim_skb_copy_bits(const struct sk_buff *skb, unsigned int off,
-			  void *to, unsigned int len)
+int ng_shim_skb_head(const struct sk_buff *skb, void *to, unsigned int n)
 {
-	return skb_copy_bits(skb, off, to, len);
+	if (likely(skb_headlen(skb) >= n))
+		memcpy(to, skb->data, n);
+	else if (skb_copy_bits(skb, 0, to, n))
+		return -EFAULT;
+	return skb->len;
 }
 
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)
@@ -524,6 +527,12 @@ struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)
 void ng_shim_kfree_skb(struct sk_buff *skb)
 {
 	kfree_skb(skb);
+}
+
+/* An inline without CONFIG_TRACEPOINTS, so always wrapped. */
+void ng_shim_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
 }
 
 int ng_shim_nla_put_skb(struct sk_buff *msg, int type,

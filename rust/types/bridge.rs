@@ -244,13 +244,15 @@ impl Bridge {
 
     /// Sends `skb` out of `to`, counting it.
     fn xmit(&self, fwd: &mut Fwd<'_>, to: &Link, skb: Skb, len: u64, dst: &[u8]) -> DResult {
-        to.stats.add(bl::XMIT_PACKETS, 1);
-        to.stats.add(bl::XMIT_OCTETS, len);
-        if is_broadcast(dst) {
-            to.stats.add(bl::XMIT_BROADCASTS, 1);
+        let extra = if is_broadcast(dst) {
+            Some(bl::XMIT_BROADCASTS)
         } else if is_multicast(dst) {
-            to.stats.add(bl::XMIT_MULTICASTS, 1);
-        }
+            Some(bl::XMIT_MULTICASTS)
+        } else {
+            None
+        };
+        to.stats
+            .count_frame(bl::XMIT_PACKETS, bl::XMIT_OCTETS, len, extra);
         let r = fwd.send(&to.hook, skb);
         if r == Err(ENOMEM) {
             to.stats.add(bl::MEMORY_FAILURES, 1);
@@ -550,17 +552,12 @@ impl NodeImpl for Bridge {
             drop(skb);
             return Ok(());
         };
-        let len = skb.len() as u64;
-        let Some(h) = skb.head::<12>() else {
+        let Some((len, h)) = skb.head::<12>().filter(|&(len, _)| len >= 14) else {
             link.stats.add(bl::RECV_RUNTS, 1);
             drop(skb);
             return Err(EINVAL);
         };
-        if len < 14 {
-            link.stats.add(bl::RECV_RUNTS, 1);
-            drop(skb);
-            return Err(EINVAL);
-        }
+        let len = u64::from(len);
         let (dst, src) = (&h[0..6], &h[6..12]);
         if is_multicast(src) {
             link.stats.add(bl::RECV_INVALID, 1);
@@ -572,16 +569,14 @@ impl NodeImpl for Bridge {
             drop(skb);
             return Err(ELOOP);
         }
-        link.stats.add(bl::RECV_PACKETS, 1);
-        link.stats.add(bl::RECV_OCTETS, len);
         let manycast = is_multicast(dst);
-        if manycast {
-            if is_broadcast(dst) {
-                link.stats.add(bl::RECV_BROADCAST, 1);
-            } else {
-                link.stats.add(bl::RECV_MULTICAST, 1);
-            }
-        }
+        let extra = match (manycast, is_broadcast(dst)) {
+            (false, _) => None,
+            (true, true) => Some(bl::RECV_BROADCAST),
+            (true, false) => Some(bl::RECV_MULTICAST),
+        };
+        link.stats
+            .count_frame(bl::RECV_PACKETS, bl::RECV_OCTETS, len, extra);
         // Learning, visible to the very next frame.
         let mut src_a = [0u8; 6];
         src_a.copy_from_slice(src);

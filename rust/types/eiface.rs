@@ -7,12 +7,13 @@
 //! the interface moves elsewhere, and its shutdown removes the interface
 //! wherever it is.
 
-use crate::errno::{DResult, EEXIST, ENETDOWN, ENFILE, ENOTCONN, EPFNOSUPPORT};
+use crate::errno::{DResult, EEXIST, ENETDOWN, ENFILE, EPFNOSUPPORT};
 use crate::graph::{Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::netdev::{self, DevSlot, Dir};
 use crate::netlink::{fail, NetRef, NlError, NlResult};
 use crate::path::{self, Name};
+use crate::rcu;
 use crate::rtnl::Rtnl;
 use crate::skb::Skb;
 use kernel::prelude::*;
@@ -151,14 +152,14 @@ impl NodeImpl for Eiface {
         }
     }
 
-    /// From the host to the wire.
-    fn frame_from_device(&self, fwd: &mut Fwd<'_>, node: &Node, skb: Skb, _dir: Dir) -> DResult {
-        match fwd.hooks(node).first() {
-            Some(h) => fwd.send(h, skb),
-            None => {
-                drop(skb);
-                Err(ENOTCONN)
-            }
-        }
+    /// From the host to the wire: the one hook.
+    fn device_hook<'g>(
+        &self,
+        g: &'g rcu::Guard,
+        node: &'g Node,
+        _dir: Dir,
+        _known: &dyn Fn() -> bool,
+    ) -> Option<&'g Hook> {
+        node.hooks(g).first().map(|h| &**h)
     }
 }

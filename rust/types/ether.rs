@@ -13,7 +13,7 @@
 //!
 //! Shutdown and the loss of the last hook only reset the node.
 
-use crate::errno::{DResult, EADDRINUSE, EBUSY, EEXIST, EINVAL, EISCONN, ENETDOWN, ENOTCONN};
+use crate::errno::{DResult, EADDRINUSE, EBUSY, EEXIST, EINVAL, EISCONN, ENETDOWN};
 use crate::graph::{Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::netdev::{DevEvent, DevRef, DevSlot, Dir, TxHook};
@@ -240,31 +240,20 @@ impl NodeImpl for Ether {
         }
     }
 
-    fn wants_frame(&self, g: &rcu::Guard, node: &Node, dir: Dir, known: &dyn Fn() -> bool) -> bool {
-        match dir {
-            Dir::Out => self.hook_with(g, node, UPPER).is_some(),
-            Dir::In => {
-                self.hook_with(g, node, LOWER).is_some()
-                    || (self.hook_with(g, node, ORPHANS).is_some() && !known())
-            }
-        }
-    }
-
-    fn frame_from_device(&self, fwd: &mut Fwd<'_>, node: &Node, skb: Skb, dir: Dir) -> DResult {
-        let g = fwd.guard();
+    fn device_hook<'g>(
+        &self,
+        g: &'g rcu::Guard,
+        node: &'g Node,
+        dir: Dir,
+        known: &dyn Fn() -> bool,
+    ) -> Option<&'g Hook> {
         let hook = match dir {
             Dir::Out => self.hook_with(g, node, UPPER),
             Dir::In => self
                 .hook_with(g, node, LOWER)
-                .or_else(|| self.hook_with(g, node, ORPHANS)),
+                .or_else(|| self.hook_with(g, node, ORPHANS).filter(|_| !known())),
         };
-        match hook {
-            Some(h) => fwd.send(h, skb),
-            None => {
-                drop(skb);
-                Err(ENOTCONN)
-            }
-        }
+        hook.map(|h| &**h)
     }
 }
 
