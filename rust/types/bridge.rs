@@ -122,6 +122,7 @@ struct Links {
 }
 
 impl Links {
+    #[inline(always)]
     fn find(&self, tag: u32) -> Option<&Arc<Link>> {
         self.v
             .binary_search_by(|l| l.tag.cmp(&tag))
@@ -243,6 +244,7 @@ impl Bridge {
     }
 
     /// Sends `skb` out of `to`, counting it.
+    #[inline(always)]
     fn xmit(&self, fwd: &mut Fwd<'_>, to: &Link, skb: Skb, len: u64, dst: &[u8]) -> DResult {
         let extra = if is_broadcast(dst) {
             Some(bl::XMIT_BROADCASTS)
@@ -644,6 +646,7 @@ impl Bridge {
     /// Learning of source `addr` seen on `link` (FreeBSD's movehost rules):
     /// refreshes, inserts or moves the host; `ENOMEM`, or `ELOOP` after
     /// muting `link` when the host moved faster than `minStableAge`.
+    #[inline(always)]
     fn learn(&self, g: &rcu::Guard, addr: &[u8; 6], link: &Link, learns: bool) -> DResult {
         let known = self.fdb.lookup(g, addr);
         // Written only when it changes: a busy host's entry stays a clean
