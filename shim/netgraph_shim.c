@@ -512,9 +512,8 @@ struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 
 int ng_shim_skb_head(const struct sk_buff *skb, void *to, unsigned int n)
 {
-	if (likely(skb_headlen(skb) >= n))
-		memcpy(to, skb->data, n);
-	else if (skb_copy_bits(skb, 0, to, n))
+	/* skb_copy_bits copies from the linear part first. */
+	if (skb_copy_bits(skb, 0, to, n))
 		return -EFAULT;
 	return skb->len;
 }

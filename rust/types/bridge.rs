@@ -180,6 +180,18 @@ fn is_broadcast(a: &[u8]) -> bool {
     a.iter().all(|&b| b == 0xff)
 }
 
+/// Which of a direction's broadcast / multicast counters a frame to `dst`
+/// also counts in, if any.
+fn cast_counter(dst: &[u8], broadcast: usize, multicast: usize) -> Option<usize> {
+    if is_broadcast(dst) {
+        Some(broadcast)
+    } else if is_multicast(dst) {
+        Some(multicast)
+    } else {
+        None
+    }
+}
+
 impl Bridge {
     /// Republishes the links with `f` applied (RTNL held).
     fn update_links(
@@ -246,13 +258,7 @@ impl Bridge {
     /// Sends `skb` out of `to`, counting it.
     #[inline(always)]
     fn xmit(&self, fwd: &mut Fwd<'_>, to: &Link, skb: Skb, len: u64, dst: &[u8]) -> DResult {
-        let extra = if is_broadcast(dst) {
-            Some(bl::XMIT_BROADCASTS)
-        } else if is_multicast(dst) {
-            Some(bl::XMIT_MULTICASTS)
-        } else {
-            None
-        };
+        let extra = cast_counter(dst, bl::XMIT_BROADCASTS, bl::XMIT_MULTICASTS);
         to.stats
             .count_frame(bl::XMIT_PACKETS, bl::XMIT_OCTETS, len, extra);
         let r = fwd.send(&to.hook, skb);
@@ -560,8 +566,9 @@ impl NodeImpl for Bridge {
             return Err(EINVAL);
         };
         let len = u64::from(len);
-        let (dst, src) = (&h[0..6], &h[6..12]);
-        if is_multicast(src) {
+        let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5] = h;
+        let (dst, src) = ([d0, d1, d2, d3, d4, d5], [s0, s1, s2, s3, s4, s5]);
+        if is_multicast(&src) {
             link.stats.add(bl::RECV_INVALID, 1);
             drop(skb);
             return Err(EINVAL);
@@ -571,18 +578,12 @@ impl NodeImpl for Bridge {
             drop(skb);
             return Err(ELOOP);
         }
-        let manycast = is_multicast(dst);
-        let extra = match (manycast, is_broadcast(dst)) {
-            (false, _) => None,
-            (true, true) => Some(bl::RECV_BROADCAST),
-            (true, false) => Some(bl::RECV_MULTICAST),
-        };
+        let manycast = is_multicast(&dst);
+        let extra = cast_counter(&dst, bl::RECV_BROADCAST, bl::RECV_MULTICAST);
         link.stats
             .count_frame(bl::RECV_PACKETS, bl::RECV_OCTETS, len, extra);
         // Learning, visible to the very next frame.
-        let mut src_a = [0u8; 6];
-        src_a.copy_from_slice(src);
-        if let Err(e) = self.learn(g, &src_a, link, link.learns) {
+        if let Err(e) = self.learn(g, &src, link, link.learns) {
             let c = if e == ENOMEM {
                 bl::MEMORY_FAILURES
             } else {
@@ -592,18 +593,16 @@ impl NodeImpl for Bridge {
             drop(skb);
             return Err(e);
         }
-        let mut dst_a = [0u8; 6];
-        dst_a.copy_from_slice(dst);
         let mut unknown = false;
         if !manycast {
-            match self.fdb.lookup(g, &dst_a) {
+            match self.fdb.lookup(g, &dst) {
                 Some(e) if e.link() == link.tag => {
                     skb.consume();
                     return Ok(());
                 }
                 Some(e) => {
                     if let Some(to) = links.find(e.link()) {
-                        return self.xmit(fwd, to, skb, len, dst);
+                        return self.xmit(fwd, to, skb, len, &dst);
                     }
                     unknown = true;
                 }
@@ -622,7 +621,7 @@ impl NodeImpl for Bridge {
         for to in links.v.iter().filter(eligible) {
             left -= 1;
             if left == 0 {
-                return self.xmit(fwd, to, skb, len, dst);
+                return self.xmit(fwd, to, skb, len, &dst);
             }
             if fwd.exhausted() {
                 hook.node
@@ -636,7 +635,7 @@ impl NodeImpl for Bridge {
                 drop(skb);
                 return Err(ENOBUFS);
             };
-            let _ = self.xmit(fwd, to, copy, len, dst);
+            let _ = self.xmit(fwd, to, copy, len, &dst);
         }
         Ok(())
     }
