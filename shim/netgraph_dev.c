@@ -143,13 +143,14 @@ void ng_shim_eiface_destroy(struct net_device *dev)
 	unregister_netdevice(dev);
 }
 
-/* A frame from the graph enters a device: whatever it carried from where
- * it came (possibly another namespace, possibly a device long gone by now)
- * is cleared. skb->dev is never dereferenced. */
-static void ng_skb_enter(struct sk_buff *skb, struct net_device *dev)
+/* Whether a frame leaving the graph by dev crosses namespaces. skb->dev is
+ * the device the frame entered the graph by, alive while the graph handles
+ * the frame synchronously (rx handler, device transmit, egress hook: all
+ * inside an RCU read section the device's unregistration waits for), or
+ * NULL: made by the graph, or held for a while (ng_shim_skb_park). */
+static bool ng_skb_xnet(const struct sk_buff *skb, const struct net_device *dev)
 {
-	skb_scrub_packet(skb, true);
-	skb->dev = dev;
+	return !skb->dev || !net_eq(dev_net(skb->dev), dev_net(dev));
 }
 
 int ng_shim_eiface_rx(struct net_device *dev, struct sk_buff *skb)
@@ -164,8 +165,13 @@ int ng_shim_eiface_rx(struct net_device *dev, struct sk_buff *skb)
 		kfree_skb(skb);
 		return -EINVAL;
 	}
-	ng_skb_enter(skb, dev);
-	/* MTU check, protocol, checksum bookkeeping. */
+	/* __dev_forward_skb scrubs what the frame carried from skb->dev's
+	 * namespace; a frame from no device is scrubbed as foreign here. */
+	if (!skb->dev) {
+		skb_scrub_packet(skb, true);
+		skb->dev = dev;
+	}
+	/* MTU check, scrub, protocol, checksum bookkeeping. */
 	if (__dev_forward_skb(dev, skb) != NET_RX_SUCCESS) {
 		dev_core_stats_rx_dropped_inc(dev);
 		return -EMSGSIZE;
@@ -437,7 +443,12 @@ int ng_shim_ether_xmit(struct net_device *dev, struct sk_buff *skb,
 		}
 		ether_addr_copy(eth_hdr(skb)->h_source, dev->dev_addr);
 	}
-	ng_skb_enter(skb, dev);
+	/* Within a namespace the frame keeps its route, mark and conntrack
+	 * entry, as through the Linux bridge; across, it is scrubbed as veth
+	 * does. */
+	if (ng_skb_xnet(skb, dev))
+		skb_scrub_packet(skb, true);
+	skb->dev = dev;
 	skb_reset_mac_header(skb);
 	skb->protocol = eth_hdr(skb)->h_proto;
 	/* Straight to the wire: not through `upper` again. */
@@ -452,7 +463,10 @@ int ng_shim_ether_inject(struct net_device *dev, struct sk_buff *skb)
 		kfree_skb(skb);
 		return -EINVAL;
 	}
-	ng_skb_enter(skb, dev);
+	/* Received again: no route from where it was sent, whatever came
+	 * from another namespace cleared. */
+	skb_scrub_packet(skb, ng_skb_xnet(skb, dev));
+	skb->dev = dev;
 	skb->protocol = eth_type_trans(skb, dev);
 	*ng_inject_mark(skb) = NG_INJECT_MAGIC;
 	netif_rx(skb);
