@@ -15,6 +15,9 @@ sysctl -qw net.ipv6.conf.va.disable_ipv6=1
 ip netns exec p sysctl -qw net.ipv6.conf.vb.disable_ipv6=1
 ip addr add 10.7.0.1/24 dev va; ip link set va up
 ip -n p addr add 10.7.0.2/24 dev vb; ip -n p link set vb up; ip -n p link set lo up
+# No neighbour probes from the host: the counts of frames reaching vb below
+# must be the test's own.
+ip neigh replace 10.7.0.2 lladdr 02:00:00:00:0b:0b dev va nud permanent
 
 # Nodes appear with their devices, in each namespace.
 expect_match "$(ngctl list)" 'Name: va +Type: ether ' "ether node va"
