@@ -194,6 +194,14 @@ struct ng_fdb *ng_shim_fdb_new(void);
 void ng_shim_fdb_destroy(struct ng_fdb *f);
 /* Under RCU. */
 struct ng_fdb_entry *ng_shim_fdb_lookup(struct ng_fdb *f, const u8 *addr);
+/* The entries of a and b (b may be NULL: none) in one call, as a
+ * forwarding decision needs both its source's and its destination's. Under
+ * RCU. */
+struct ng_fdb_pair {
+	struct ng_fdb_entry *a, *b;
+};
+struct ng_fdb_pair ng_shim_fdb_lookup2(struct ng_fdb *f, const u8 *a,
+				       const u8 *b);
 /* Inserts addr on link (or returns the entry someone inserted first);
  * NULL if memory is short. Under RCU. */
 struct ng_fdb_entry *ng_shim_fdb_learn(struct ng_fdb *f, const u8 *addr,
@@ -219,9 +227,6 @@ void ng_shim_fdb_iter_free(struct ng_fdb_iter *i);
 void *ng_shim_pcpu_alloc(unsigned int n);
 void ng_shim_pcpu_free(void *p);
 void ng_shim_pcpu_add(void *p, unsigned int i, u64 v);
-/* One frame: +1 packets, +len octets, +1 extra unless extra is UINT_MAX. */
-void ng_shim_pcpu_count_frame(void *p, unsigned int packets,
-			      unsigned int octets, u64 len, unsigned int extra);
 u64 ng_shim_pcpu_sum(void *p, unsigned int i);
 void ng_shim_pcpu_clear(void *p, unsigned int n);
 

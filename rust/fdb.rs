@@ -42,6 +42,19 @@ enum F {
     Staleness,
 }
 
+impl<'a> Entry<'a> {
+    /// # Safety
+    ///
+    /// `p` is null or an entry of the table that stays allocated for `'a`.
+    unsafe fn from_ptr(p: *mut b::ng_fdb_entry) -> Option<Self> {
+        // INVARIANT: by the caller's guarantee.
+        NonNull::new(p).map(|ptr| Entry {
+            ptr,
+            _p: core::marker::PhantomData,
+        })
+    }
+}
+
 impl Entry<'_> {
     fn field(&self, f: F) -> &AtomicU32 {
         let p = self.ptr.as_ptr();
@@ -98,11 +111,25 @@ impl Fdb {
     pub(crate) fn lookup<'g>(&self, _g: &'g rcu::Guard, addr: &[u8; 6]) -> Option<Entry<'g>> {
         // SAFETY: valid table; RCU is held (`_g`), so a returned entry stays
         // allocated until `'g` ends (removals free after a grace period).
-        let p = unsafe { b::ng_shim_fdb_lookup(self.ptr.as_ptr(), addr.as_ptr()) };
-        NonNull::new(p).map(|ptr| Entry {
-            ptr,
-            _p: core::marker::PhantomData,
-        })
+        unsafe { Entry::from_ptr(b::ng_shim_fdb_lookup(self.ptr.as_ptr(), addr.as_ptr())) }
+    }
+
+    /// The entries for `a` and, if given, `b`, in one call into the table
+    /// (a forwarding decision reads its source's and its destination's).
+    pub(crate) fn lookup2<'g>(
+        &self,
+        _g: &'g rcu::Guard,
+        a: &[u8; 6],
+        b: Option<&[u8; 6]>,
+    ) -> (Option<Entry<'g>>, Option<Entry<'g>>) {
+        let bp = b.map_or(core::ptr::null(), |b| b.as_ptr());
+        // SAFETY: valid table, `a` and `bp` (or null) point to 6 bytes; RCU
+        // is held (`_g`), so returned entries stay allocated until `'g`
+        // ends.
+        unsafe {
+            let r = b::ng_shim_fdb_lookup2(self.ptr.as_ptr(), a.as_ptr(), bp);
+            (Entry::from_ptr(r.a), Entry::from_ptr(r.b))
+        }
     }
 
     /// Inserts `addr` on `link` (or finds the entry a racing insert made).
@@ -115,11 +142,14 @@ impl Fdb {
         atomic: bool,
     ) -> Option<Entry<'g>> {
         // SAFETY: valid table; RCU held as above.
-        let p = unsafe { b::ng_shim_fdb_learn(self.ptr.as_ptr(), addr.as_ptr(), link, atomic) };
-        NonNull::new(p).map(|ptr| Entry {
-            ptr,
-            _p: core::marker::PhantomData,
-        })
+        unsafe {
+            Entry::from_ptr(b::ng_shim_fdb_learn(
+                self.ptr.as_ptr(),
+                addr.as_ptr(),
+                link,
+                atomic,
+            ))
+        }
     }
 
     /// Removes `e` (freed after a grace period).
@@ -161,14 +191,9 @@ unsafe extern "C" fn walk_cb(ctx: *mut core::ffi::c_void, e: *mut b::ng_fdb_entr
     // SAFETY: `ctx` is the `&mut dyn FnMut` passed by `Fdb::walk`, alive for
     // the walk.
     let f = unsafe { &mut *ctx.cast::<&mut dyn FnMut(Entry<'_>) -> bool>() };
-    match NonNull::new(e) {
-        // The walk holds RCU while calling back: the entry stays allocated.
-        Some(ptr) => f(Entry {
-            ptr,
-            _p: core::marker::PhantomData,
-        }),
-        None => false,
-    }
+    // SAFETY: the walk holds RCU while calling back: the entry stays
+    // allocated for the call.
+    unsafe { Entry::from_ptr(e) }.is_some_and(f)
 }
 
 /// A resumable walk over a table, for dumps that span many calls.

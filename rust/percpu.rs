@@ -28,16 +28,17 @@ impl<const N: usize> Counters<N> {
     }
 
     /// Adds `v` to counter `i` on this CPU (any context).
+    #[inline(always)]
     pub(crate) fn add(&self, i: usize, v: u64) {
         if i < N {
-            // SAFETY: valid area with N counters; this_cpu_add is safe in
-            // any context.
-            unsafe { b::ng_shim_pcpu_add(self.ptr.as_ptr(), i as u32, v) }
+            // SAFETY: `i` is one of the area's N counters.
+            unsafe { self.add_unchecked(i, v) }
         }
     }
 
-    /// One frame's accounting in one call: 1 to counter `packets`, `len`
-    /// to `octets`, and 1 to `extra` if given (any context).
+    /// One frame's accounting: 1 to counter `packets`, `len` to `octets`,
+    /// and 1 to `extra` if given (any context).
+    #[inline(always)]
     pub(crate) fn count_frame(
         &self,
         packets: usize,
@@ -45,19 +46,45 @@ impl<const N: usize> Counters<N> {
         len: u64,
         extra: Option<usize>,
     ) {
-        let extra = extra.filter(|&e| e < N).map_or(u32::MAX, |e| e as u32);
-        if packets < N && octets < N {
-            // SAFETY: valid area with N counters, indices checked (u32::MAX:
-            // none); this_cpu_add is safe in any context.
+        self.add(packets, 1);
+        self.add(octets, len);
+        if let Some(e) = extra {
+            self.add(e, 1);
+        }
+    }
+
+    /// `this_cpu_add()` of counter `i`: on x86-64 the kernel's single
+    /// `%gs`-relative instruction (atomic with respect to interrupts, so
+    /// safe with preemption enabled), elsewhere a call to the C macro.
+    ///
+    /// # Safety
+    ///
+    /// `i < N`.
+    #[inline(always)]
+    unsafe fn add_unchecked(&self, i: usize, v: u64) {
+        #[cfg(all(CONFIG_X86_64, CONFIG_SMP))]
+        {
+            // A per-CPU address: `%gs:` plus it is this CPU's copy
+            // (arch/x86/include/asm/percpu.h, `percpu_add_op`).
+            let p = self.ptr.as_ptr().cast::<u64>().wrapping_add(i);
+            // SAFETY: `p` is counter `i` of the per-CPU area (invariant,
+            // `i < N`), which lives until `self` is dropped; the
+            // instruction writes only this CPU's copy, and only counters
+            // are ever stored there.
             unsafe {
-                b::ng_shim_pcpu_count_frame(
-                    self.ptr.as_ptr(),
-                    packets as u32,
-                    octets as u32,
-                    len,
-                    extra,
+                core::arch::asm!(
+                    "add qword ptr gs:[{p}], {v}",
+                    p = in(reg) p,
+                    v = in(reg) v,
+                    options(nostack),
                 )
-            }
+            };
+        }
+        #[cfg(not(all(CONFIG_X86_64, CONFIG_SMP)))]
+        // SAFETY: valid area with N counters, `i < N`; this_cpu_add is
+        // safe in any context.
+        unsafe {
+            b::ng_shim_pcpu_add(self.ptr.as_ptr(), i as u32, v)
         }
     }
 

@@ -77,6 +77,16 @@ struct ng_fdb_entry *ng_shim_fdb_lookup(struct ng_fdb *f, const u8 *addr)
 	return rhashtable_lookup(&f->ht, &k, ng_fdb_params);
 }
 
+struct ng_fdb_pair ng_shim_fdb_lookup2(struct ng_fdb *f, const u8 *a,
+					const u8 *b)
+{
+	struct ng_fdb_pair r = { .a = ng_shim_fdb_lookup(f, a) };
+
+	if (b)
+		r.b = ng_shim_fdb_lookup(f, b);
+	return r;
+}
+
 struct ng_fdb_entry *ng_shim_fdb_learn(struct ng_fdb *f, const u8 *addr,
 				       u32 link, bool atomic)
 {
@@ -147,17 +157,6 @@ void ng_shim_pcpu_add(void *p, unsigned int i, u64 v)
 	u64 __percpu *c = (u64 __percpu __force *)p;
 
 	this_cpu_add(c[i], v);
-}
-
-void ng_shim_pcpu_count_frame(void *p, unsigned int packets,
-			      unsigned int octets, u64 len, unsigned int extra)
-{
-	u64 __percpu *c = (u64 __percpu __force *)p;
-
-	this_cpu_inc(c[packets]);
-	this_cpu_add(c[octets], len);
-	if (extra != UINT_MAX)
-		this_cpu_inc(c[extra]);
 }
 
 u64 ng_shim_pcpu_sum(void *p, unsigned int i)

@@ -10,7 +10,7 @@
 
 use crate::bridge_logic::{self as bl, HookName, Learn, STATS, UPLINK};
 use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS, ENOENT, ENOMEM, ENOTCONN};
-use crate::fdb::{Fdb, FdbIter};
+use crate::fdb::{Entry, Fdb, FdbIter};
 use crate::graph::{Emit, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::netlink::DumpCursor;
@@ -491,7 +491,7 @@ impl NodeImpl for Bridge {
                 if is_multicast(&addr) {
                     return fail(EINVAL, "not a unicast address");
                 }
-                match self.learn(&g, &addr, link, true) {
+                match self.learn(&g, &addr, self.fdb.lookup(&g, &addr), link, true) {
                     Err(e) if e == ENOMEM => return fail(ENOMEM, "no memory for the host"),
                     Err(_) => return fail(ELOOP, "loop detected: host moved too fast"),
                     Ok(()) => {}
@@ -582,8 +582,11 @@ impl NodeImpl for Bridge {
         let extra = cast_counter(&dst, bl::RECV_BROADCAST, bl::RECV_MULTICAST);
         link.stats
             .count_frame(bl::RECV_PACKETS, bl::RECV_OCTETS, len, extra);
+        // Both table reads in one call; a multicast destination is not
+        // looked up.
+        let (known, found) = self.fdb.lookup2(g, &src, (!manycast).then_some(&dst));
         // Learning, visible to the very next frame.
-        if let Err(e) = self.learn(g, &src, link, link.learns) {
+        if let Err(e) = self.learn(g, &src, known, link, link.learns) {
             let c = if e == ENOMEM {
                 bl::MEMORY_FAILURES
             } else {
@@ -595,7 +598,14 @@ impl NodeImpl for Bridge {
         }
         let mut unknown = false;
         if !manycast {
-            match self.fdb.lookup(g, &dst) {
+            // A frame to its own source: learning may just have made the
+            // entry.
+            let found = if dst == src {
+                self.fdb.lookup(g, &dst)
+            } else {
+                found
+            };
+            match found {
                 Some(e) if e.link() == link.tag => {
                     skb.consume();
                     return Ok(());
@@ -642,12 +652,19 @@ impl NodeImpl for Bridge {
 }
 
 impl Bridge {
-    /// Learning of source `addr` seen on `link` (FreeBSD's movehost rules):
-    /// refreshes, inserts or moves the host; `ENOMEM`, or `ELOOP` after
-    /// muting `link` when the host moved faster than `minStableAge`.
+    /// Learning of source `addr`, whose entry is `known`, seen on `link`
+    /// (FreeBSD's movehost rules): refreshes, inserts or moves the host;
+    /// `ENOMEM`, or `ELOOP` after muting `link` when the host moved faster
+    /// than `minStableAge`.
     #[inline(always)]
-    fn learn(&self, g: &rcu::Guard, addr: &[u8; 6], link: &Link, learns: bool) -> DResult {
-        let known = self.fdb.lookup(g, addr);
+    fn learn(
+        &self,
+        g: &rcu::Guard,
+        addr: &[u8; 6],
+        known: Option<Entry<'_>>,
+        link: &Link,
+        learns: bool,
+    ) -> DResult {
         // Written only when it changes: a busy host's entry stays a clean
         // cache line for the CPUs that read it.
         if let Some(e) = known.filter(|e| e.staleness() != 0) {
