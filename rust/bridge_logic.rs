@@ -89,6 +89,24 @@ pub fn stats_tag(n: i32) -> Option<u32> {
     }
 }
 
+/// The element of `v` (sorted by `key`, keys unique) whose key is `k`. A
+/// binary search written out rather than `binary_search_by`, which is not
+/// inlined: the bridge's data path does two per frame.
+#[inline(always)]
+pub fn find_sorted<T>(v: &[T], k: u32, key: impl Fn(&T) -> u32) -> Option<&T> {
+    let (mut lo, mut hi) = (0, v.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let x = v.get(mid)?;
+        match key(x).cmp(&k) {
+            core::cmp::Ordering::Less => lo = mid + 1,
+            core::cmp::Ordering::Greater => hi = mid,
+            core::cmp::Ordering::Equal => return Some(x),
+        }
+    }
+    None
+}
+
 /// What a frame's source address means for the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Learn {

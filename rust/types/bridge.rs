@@ -122,12 +122,10 @@ struct Links {
 }
 
 impl Links {
+    /// The link of hook `tag`.
     #[inline(always)]
     fn find(&self, tag: u32) -> Option<&Arc<Link>> {
-        self.v
-            .binary_search_by(|l| l.tag.cmp(&tag))
-            .ok()
-            .map(|i| &self.v[i])
+        bl::find_sorted(&self.v, tag, |l| l.tag)
     }
 }
 

@@ -49,3 +49,23 @@ fn learning_decisions() {
     assert_eq!(learn(Some((2, 1)), 1, true, 1), Learn::Move);
     assert_eq!(learn(Some((2, 5)), 1, false, 1), Learn::Move);
 }
+
+#[test]
+fn find_sorted_finds_every_key_and_nothing_else() {
+    for n in 0..40u32 {
+        // Keys 1, 3, 5, ... and uplink tags above them.
+        let v: Vec<u32> = (0..n)
+            .map(|i| if i % 5 == 4 { UPLINK | i } else { 2 * i + 1 })
+            .collect();
+        let mut v = v;
+        v.sort_unstable();
+        for &k in &v {
+            assert_eq!(find_sorted(&v, k, |&x| x), Some(&k));
+        }
+        for k in [0, 2, 2 * n + 2, u32::MAX, UPLINK] {
+            if !v.contains(&k) {
+                assert_eq!(find_sorted(&v, k, |&x| x), None, "n={n} k={k}");
+            }
+        }
+    }
+}
