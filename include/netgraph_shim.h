@@ -91,9 +91,14 @@ bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info);
 /* A new linear skb holding a copy of data[0..len]; NULL on failure. */
 struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 				       bool atomic);
-/* Copies the frame's first n bytes to `to` and returns its length, or
- * -EFAULT when it is shorter than n. */
-int ng_shim_skb_head(const struct sk_buff *skb, void *to, unsigned int n);
+/* The frame's length and its linear part (headlen bytes at data), where a
+ * forwarding decision finds the header it reads, in one call. */
+struct ng_skb_head {
+	const u8 *data;
+	u32 headlen;
+	u32 len;
+};
+struct ng_skb_head ng_shim_skb_head(const struct sk_buff *skb);
 /* skb_clone(skb, GFP_ATOMIC). */
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb);
 /* Drops skb (kfree_skb: counted as a drop). */

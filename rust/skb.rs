@@ -56,13 +56,24 @@ impl Skb {
     /// The frame's length and its first `N` bytes (e.g. the Ethernet
     /// header), if it has that many: one call for what a forwarding
     /// decision reads.
+    #[inline(always)]
     pub(crate) fn head<const N: usize>(&self) -> Option<(u32, [u8; N])> {
+        // SAFETY: valid skb (invariant).
+        let h = unsafe { bindings::ng_shim_skb_head(self.0.as_ptr()) };
+        if (h.len as usize) < N {
+            return None;
+        }
         let mut buf = [0u8; N];
-        // SAFETY: valid skb; `buf` has room for N bytes.
-        let r = unsafe {
-            bindings::ng_shim_skb_head(self.0.as_ptr(), buf.as_mut_ptr().cast(), N as u32)
-        };
-        u32::try_from(r).ok().map(|len| (len, buf))
+        if h.headlen as usize >= N {
+            // SAFETY: the linear part holds `headlen` bytes at `data`, which
+            // stay in place and unwritten while we hold `&self` (a clone
+            // sharing them does not write either without a copy of its
+            // own).
+            buf.copy_from_slice(unsafe { core::slice::from_raw_parts(h.data, N) });
+        } else if self.copy_prefix(&mut buf) < N {
+            return None;
+        }
+        Some((h.len, buf))
     }
 
     /// A clone sharing the data (for flooding), without sleeping.

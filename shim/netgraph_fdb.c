@@ -23,10 +23,22 @@ struct ng_fdb_key {
 	u16 zero;
 } __aligned(4);
 
+/* An entry's key against a looked-up one, two words in place: rhashtable's
+ * default comparison is a memcmp() of the table's run-time key length, an
+ * out-of-line call per entry looked at. */
+static int ng_fdb_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const u32 *a = (const u32 *)((const struct ng_fdb_entry *)obj)->addr;
+	const u32 *b = arg->key;
+
+	return (a[0] ^ b[0]) | (a[1] ^ b[1]);
+}
+
 static const struct rhashtable_params ng_fdb_params = {
 	.head_offset = offsetof(struct ng_fdb_entry, node),
 	.key_offset = offsetof(struct ng_fdb_entry, addr),
 	.key_len = sizeof(struct ng_fdb_key),
+	.obj_cmpfn = ng_fdb_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -70,20 +82,26 @@ void ng_shim_fdb_destroy(struct ng_fdb *f)
 	kfree(f);
 }
 
-struct ng_fdb_entry *ng_shim_fdb_lookup(struct ng_fdb *f, const u8 *addr)
+static __always_inline struct ng_fdb_entry *ng_fdb_lookup(struct ng_fdb *f,
+							 const u8 *addr)
 {
 	struct ng_fdb_key k = ng_fdb_key(addr);
 
 	return rhashtable_lookup(&f->ht, &k, ng_fdb_params);
 }
 
+struct ng_fdb_entry *ng_shim_fdb_lookup(struct ng_fdb *f, const u8 *addr)
+{
+	return ng_fdb_lookup(f, addr);
+}
+
 struct ng_fdb_pair ng_shim_fdb_lookup2(struct ng_fdb *f, const u8 *a,
 					const u8 *b)
 {
-	struct ng_fdb_pair r = { .a = ng_shim_fdb_lookup(f, a) };
+	struct ng_fdb_pair r = { .a = ng_fdb_lookup(f, a) };
 
 	if (b)
-		r.b = ng_shim_fdb_lookup(f, b);
+		r.b = ng_fdb_lookup(f, b);
 	return r;
 }
 

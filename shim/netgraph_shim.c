@@ -510,12 +510,13 @@ struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 	return skb;
 }
 
-int ng_shim_skb_head(const struct sk_buff *skb, void *to, unsigned int n)
+struct ng_skb_head ng_shim_skb_head(const struct sk_buff *skb)
 {
-	/* skb_copy_bits copies from the linear part first. */
-	if (skb_copy_bits(skb, 0, to, n))
-		return -EFAULT;
-	return skb->len;
+	return (struct ng_skb_head){
+		.data = skb->data,
+		.headlen = skb_headlen(skb),
+		.len = skb->len,
+	};
 }
 
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)
