@@ -240,7 +240,9 @@ impl<'g> Fwd<'g> {
     /// Sends `skb` out of `hook` (of the node being run): the peer node
     /// receives it now, and its error comes back (FreeBSD semantics). A
     /// frame over the depth or delivery budget is dropped and counted on
-    /// the sending node with `ELOOP`.
+    /// the sending node with `ELOOP`. Inlined: a hop costs the receiving
+    /// node's call only.
+    #[inline(always)]
     pub(crate) fn send(&mut self, hook: &Hook, skb: Skb) -> DResult {
         let Some(peer) = hook.peer.get(self.guard) else {
             drop(skb);
