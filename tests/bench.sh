@@ -112,7 +112,9 @@ fi
 # through the same moments of the emulated machine, which a sequential
 # comparison cannot give (single runs vary by ±40 % under TCG). Figures
 # are frames/s received by p1a / q1a within each window; the ratio column
-# is the median of the windows' ratios.
+# is the median of the windows' ratios. The two vCPUs need not be equally
+# fast, so "pairs" is also given: the median, over consecutive windows
+# (which swap the CPUs), of the geometric mean of their two ratios.
 WINDOWS=${BENCH_WINDOWS:-$((ROUNDS * 2))}
 WINDOW=${BENCH_WINDOW:-4}
 # announce DEV: a few broadcasts from DEV, so its bridge learns it.
@@ -128,14 +130,18 @@ announce() {
 	pg kpktgend_0 rem_device_all
 }
 report_pairs() { # case ours-values... -- linux-values...
-	local what=$1 i ratios=()
+	local what=$1 i ratios=() pairs=()
 	shift
 	sides "$@"
 	for i in "${!OURS[@]}"; do
 		ratios+=("$(awk -v a="${OURS[$i]}" -v b="${THEIRS[$i]}" 'BEGIN {printf "%.3f", b ? a / b : 0}')")
 	done
-	printf '%-34s %10s %10s %7s   window ratios: %s\n' "$what" "$(median "${OURS[@]}")" \
-		"$(median "${THEIRS[@]}")" "$(median "${ratios[@]}" | awk '{printf "%.2f", $1}')" "${ratios[*]}"
+	for ((i = 0; i + 1 < ${#ratios[@]}; i += 2)); do
+		pairs+=("$(awk -v a="${ratios[$i]}" -v b="${ratios[$((i + 1))]}" 'BEGIN {printf "%.3f", sqrt(a * b)}')")
+	done
+	printf '%-34s %10s %10s %7s   pairs %s; window ratios: %s\n' "$what" "$(median "${OURS[@]}")" \
+		"$(median "${THEIRS[@]}")" "$(median "${ratios[@]}" | awk '{printf "%.2f", $1}')" \
+		"$(median "${pairs[@]}" | awk '{printf "%.2f", $1}')" "${ratios[*]}"
 }
 # together MACS SWAP: one window with both generators running (ours on
 # CPU SWAP, Linux on the other); prints "ours linux" frames/s.
