@@ -67,10 +67,8 @@ impl<const N: usize> Counters<N> {
             // A per-CPU address: `%gs:` plus it is this CPU's copy
             // (arch/x86/include/asm/percpu.h, `percpu_add_op`).
             let p = self.ptr.as_ptr().cast::<u64>().wrapping_add(i);
-            // SAFETY: `p` is counter `i` of the per-CPU area (invariant,
-            // `i < N`), which lives until `self` is dropped; the
-            // instruction writes only this CPU's copy, and only counters
-            // are ever stored there.
+            // SAFETY: `p` is counter `i < N` of the area (invariant), alive
+            // with `self`; the instruction writes this CPU's copy only.
             unsafe {
                 core::arch::asm!(
                     "add qword ptr gs:[{p}], {v}",

@@ -65,11 +65,11 @@ impl Skb {
         }
         let mut buf = [0u8; N];
         if h.headlen as usize >= N {
-            // SAFETY: the linear part holds `headlen` bytes at `data`, which
-            // stay in place and unwritten while we hold `&self` (a clone
-            // sharing them does not write either without a copy of its
-            // own).
-            buf.copy_from_slice(unsafe { core::slice::from_raw_parts(h.data, N) });
+            // The linear part stays in place and unwritten while we hold
+            // `&self` (a clone sharing it copies before writing).
+            // SAFETY: `data` holds `headlen` >= N bytes, unchanged meanwhile.
+            let linear = unsafe { core::slice::from_raw_parts(h.data, N) };
+            buf.copy_from_slice(linear);
         } else if self.copy_prefix(&mut buf) < N {
             return None;
         }

@@ -492,7 +492,7 @@ impl NodeImpl for Bridge {
                 match self.learn(&g, &addr, self.fdb.lookup(&g, &addr), link, true) {
                     Err(e) if e == ENOMEM => return fail(ENOMEM, "no memory for the host"),
                     Err(_) => return fail(ELOOP, "loop detected: host moved too fast"),
-                    Ok(()) => {}
+                    Ok(_) => {}
                 }
             }
             _ => return fail(EINVAL, "unknown message for bridge"),
@@ -580,30 +580,30 @@ impl NodeImpl for Bridge {
         let extra = cast_counter(&dst, bl::RECV_BROADCAST, bl::RECV_MULTICAST);
         link.stats
             .count_frame(bl::RECV_PACKETS, bl::RECV_OCTETS, len, extra);
-        // Both table reads in one call; a multicast destination is not
-        // looked up.
-        let (known, found) = self.fdb.lookup2(g, &src, (!manycast).then_some(&dst));
+        // Both table reads in one call; a multicast destination, or one
+        // that is the source, is not looked up.
+        let to_src = dst == src;
+        let (known, found) = self
+            .fdb
+            .lookup2(g, &src, (!manycast && !to_src).then_some(&dst));
         // Learning, visible to the very next frame.
-        if let Err(e) = self.learn(g, &src, known, link, link.learns) {
-            let c = if e == ENOMEM {
-                bl::MEMORY_FAILURES
-            } else {
-                bl::LOOP_DROPS
-            };
-            link.stats.add(c, 1);
-            drop(skb);
-            return Err(e);
-        }
+        let learned = match self.learn(g, &src, known, link, link.learns) {
+            Ok(e) => e,
+            Err(e) => {
+                let c = if e == ENOMEM {
+                    bl::MEMORY_FAILURES
+                } else {
+                    bl::LOOP_DROPS
+                };
+                link.stats.add(c, 1);
+                drop(skb);
+                return Err(e);
+            }
+        };
         let mut unknown = false;
         if !manycast {
-            // A frame to its own source: learning may just have made the
-            // entry.
-            let found = if dst == src {
-                self.fdb.lookup(g, &dst)
-            } else {
-                found
-            };
-            match found {
+            // A frame to its own source goes where learning just put it.
+            match if to_src { learned } else { found } {
                 Some(e) if e.link() == link.tag => {
                     skb.consume();
                     return Ok(());
@@ -651,18 +651,19 @@ impl NodeImpl for Bridge {
 
 impl Bridge {
     /// Learning of source `addr`, whose entry is `known`, seen on `link`
-    /// (FreeBSD's movehost rules): refreshes, inserts or moves the host;
-    /// `ENOMEM`, or `ELOOP` after muting `link` when the host moved faster
-    /// than `minStableAge`.
+    /// (FreeBSD's movehost rules): refreshes, inserts or moves the host and
+    /// returns its entry (none if unknown and not learned); `ENOMEM`, or
+    /// `ELOOP` after muting `link` when the host moved faster than
+    /// `minStableAge`.
     #[inline(always)]
-    fn learn(
+    fn learn<'g>(
         &self,
-        g: &rcu::Guard,
+        g: &'g rcu::Guard,
         addr: &[u8; 6],
-        known: Option<Entry<'_>>,
+        known: Option<Entry<'g>>,
         link: &Link,
         learns: bool,
-    ) -> DResult {
+    ) -> DResult<Option<Entry<'g>>> {
         // Written only when it changes: a busy host's entry stays a clean
         // cache line for the CPUs that read it.
         if let Some(e) = known.filter(|e| e.staleness() != 0) {
@@ -674,17 +675,18 @@ impl Bridge {
             learns,
             self.min_stable_age.load(Ordering::Relaxed),
         ) {
-            Learn::Keep => Ok(()),
-            Learn::Insert => match self.fdb.learn(g, addr, link.tag, true) {
-                Some(_) => Ok(()),
-                None => Err(ENOMEM),
-            },
+            Learn::Keep => Ok(known),
+            Learn::Insert => self
+                .fdb
+                .learn(g, addr, link.tag, true)
+                .ok_or(ENOMEM)
+                .map(Some),
             Learn::Move => {
                 if let Some(e) = known {
                     e.set_link(link.tag);
                     e.set_age(0);
                 }
-                Ok(())
+                Ok(known)
             }
             Learn::Loop => {
                 self.loop_detected(link);
