@@ -14,8 +14,17 @@ NS=big
 expect_eq "$(num_hooks many:)" 1000 "hooks on one hub"
 out=$(ngctl -n big show many:)
 expect_eq "$(echo "$out" | wc -l)" 1003 "show lines (header, 2 title lines, 1000 hooks)"
-# A frame into it floods through every self-link, bounded by the budget.
-printf 'connect . many: w src\nwrite w 1 2 3\n' | ngctl -n big -f - 2>/dev/null || true
+# A frame into it floods through every self-link, bounded by the budget:
+# the hub drops (and counts) what is over it, and still answers.
+drops() { ngctl -n big -j list | jq '.[] | select(.name == "many") | .loop_drops'; }
+expect_eq "$(drops)" 0 "loop drops before the flood"
+rc=0
+err=$(printf 'connect . many: w src\nwrite w 1 2 3\n' | ngctl -n big -f - 2>&1) || rc=$?
+[ $rc -eq 0 ] || expect_match "$err" "forwarding loop" "write into the flood (status $rc)"
+d=$(drops)
+[ "$d" -gt 0 ] || fail "the flood was not cut by the delivery budget (loop_drops $d)"
+echo "# one frame into 500 self-links: $d copies dropped over the budget"
+expect_eq "$(num_hooks many:)" 1000 "hooks after the flood"
 ngctl -n big shutdown many:
 
 # 100 000 nodes: a chain of hubs built by ID (IDs are sequential in a new

@@ -2,12 +2,11 @@
 # in order, and only to listeners of the same namespace.
 . tests/lib.sh
 
-ngctl monitor 8 >/tmp/events &
-mon=$!
+monitor_bg /tmp/events -- 8
+mon=$MON_PID
 ip netns add quiet
-ngctl -n quiet monitor 1 >/tmp/quiet &
-quiet=$!
-sleep 0.5
+monitor_bg /tmp/quiet -n quiet -- 1
+quiet=$MON_PID
 ngctl -f - <<'S'
 mkpeer . hub tmp a
 name tmp evhub
@@ -26,24 +25,25 @@ expect_match "$(sed -n 5p /tmp/events)" '^rename \[[0-9a-f]+\]: hub evhub$' "ren
 expect_match "$(sed -n 6p /tmp/events)" '^delhook \[[0-9a-f]+\]:tmp \[[0-9a-f]+\]:a$' "rmhook, our side"
 expect_match "$(sed -n 7p /tmp/events)" '^delhook \[[0-9a-f]+\]:a \[[0-9a-f]+\]:tmp$' "rmhook, peer side"
 expect_match "$(sed -n 8p /tmp/events)" '^delnode \[[0-9a-f]+\]: socket ngctl[0-9]+$' "socket node gone with ngctl"
-# Nothing of this reached the other namespace's listener.
-sleep 0.2
-kill $quiet 2>/dev/null || true
-wait $quiet 2>/dev/null || true
-expect_eq "$(wc -l </tmp/quiet)" 0 "events in another namespace"
+# Nothing of this reached the other namespace's listener, which does hear
+# its own namespace: the first event it prints is the socket node of an
+# ngctl run there.
+ngctl -n quiet mkpeer . hub x y &
+qpid=$!
+wait $qpid || fail "mkpeer in the quiet namespace"
+wait $quiet || fail "the quiet namespace's monitor failed"
+expect_match "$(cat /tmp/quiet)" "^newnode \[[0-9a-f]+\]: socket ngctl$qpid\$" "the only event in the other namespace is its own"
 # JSON events.
-ngctl -j monitor 4 >/tmp/ev.json &
-mon=$!
-sleep 1
+monitor_bg /tmp/ev.json -j -- 4
+mon=$MON_PID
 ngctl mkpeer . hub x y >/dev/null
 wait $mon
 expect_eq "$(jq -r .event /tmp/ev.json | tr '\n' ' ')" "newnode newnode newhook newhook " "JSON event names"
 ip netns del quiet
 
 # mkpeer, name, connect, rmhook, shutdown: every event, in order.
-ngctl monitor 13 >/tmp/ev2 &
-mon=$!
-sleep 0.5
+monitor_bg /tmp/ev2 -- 13
+mon=$MON_PID
 ngctl -f - <<'S'
 mkpeer . hub h a
 name .:h ev2

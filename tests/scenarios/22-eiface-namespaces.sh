@@ -79,13 +79,23 @@ ip -n h4 link set ngeth1 netns w4
 ip -n v4 addr add 10.4.0.1/24 dev ngeth0; ip -n v4 link set ngeth0 up
 ip -n w4 addr add 10.4.0.2/24 dev ngeth1; ip -n w4 link set ngeth1 up
 ip netns exec v4 ping -c 2 -i 0.2 -W 2 10.4.0.2 >/dev/null || fail "ping v4 -> w4"
-ip netns exec v4 ping -f -w 3 10.4.0.2 >/dev/null 2>&1 &
+ip netns exec v4 ping -f -w 3 10.4.0.2 >/tmp/flood 2>&1 &
 pinger=$!
-sleep 0.5
-ip netns del w4 & ip netns del v4 & ip netns del h4 &
-wait %2 %3 %4 2>/dev/null || true
-wait $pinger 2>/dev/null || true
-sleep 1
+# The flood is under way before the namespaces go.
+for i in $(seq 100); do
+	[ "$(ip netns exec w4 cat /sys/class/net/ngeth1/statistics/rx_packets)" -gt 20 ] && break
+	sleep 0.05
+done
+ip netns del w4 & d1=$!
+ip netns del v4 & d2=$!
+ip netns del h4 & d3=$!
+for p in $d1 $d2 $d3; do wait $p || fail "ip netns del failed"; done
+# ping exits when its deadline passes (the namespace it runs in lives on
+# until then); it must have flooded, not failed to start.
+wait $pinger || true
+expect_match "$(cat /tmp/flood)" '[1-9][0-9]* packets transmitted' "the flood ran during the teardown"
+# Only now are the three namespaces really gone.
+netns_settle
 expect_eq "$(orphans)" 0 "no orphaned devN after simultaneous teardown"
 expect_eq "$(ip -o link | grep -c ngeth)" 0 "no ngeth left"
 expect_eq "$(count_type eiface)" 0 "no eiface node left"

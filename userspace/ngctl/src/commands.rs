@@ -108,9 +108,9 @@ pub static COMMANDS: &[Cmd] = &[
     Cmd {
         name: "monitor",
         aliases: &[],
-        usage: "monitor [count]",
+        usage: "monitor [-r readyfile] [count]",
         summary: "Print topology events as they happen",
-        help: "Prints node and hook creation and removal and node renames in this namespace as they happen (like ip monitor), until interrupted or, with a count, after that many events. With -j each event is a JSON object on its own line. Not in FreeBSD.",
+        help: "Prints node and hook creation and removal and node renames in this namespace as they happen (like ip monitor), until interrupted or, with a count, after that many events. With -j each event is a JSON object on its own line. With -r, readyfile is created once the subscription is in place, so a script knows that no later event will be missed. Not in FreeBSD.",
         run: cmd_monitor,
     },
     Cmd {
@@ -681,6 +681,10 @@ pub fn print_async(a: &Async) {
 }
 
 fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let (ready, args) = match args {
+        [flag, file, rest @ ..] if flag == "-r" => (Some(file), rest),
+        _ => (None, args),
+    };
     let limit = match args {
         [] => None,
         [n] => Some(n.parse::<u64>().map_err(|_| CmdError::Usage)?),
@@ -689,6 +693,10 @@ fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     ctx.client
         .subscribe_events()
         .map_err(|e| send_err("monitor", e))?;
+    if let Some(file) = ready {
+        std::fs::File::create(file)
+            .map_err(|e| CmdError::Failed(format!("monitor: {file}: {e}")))?;
+    }
     let mut seen = 0u64;
     while limit.is_none_or(|l| seen < l) {
         match ctx
