@@ -75,6 +75,13 @@ void ng_shim_extack_bad_attr(struct netlink_ext_ack *extack,
 struct net *ng_shim_cb_net(struct netlink_callback *cb);
 u32 ng_shim_cb_portid(struct netlink_callback *cb);
 u32 ng_shim_cb_seq(struct netlink_callback *cb);
+void ng_shim_cb_set_generation(struct netlink_callback *cb, u32 generation);
+struct sk_buff *ng_shim_skb_segment(struct sk_buff *skb);
+void *ng_shim_fwd_ctx(void);
+bool ng_shim_fwd_ctx_enter(void *ctx);
+void ng_shim_fwd_ctx_leave(void *ctx);
+struct sk_buff *ng_shim_skb_list_pop(struct sk_buff **head);
+void ng_shim_dump_check_consistent(struct netlink_callback *cb, void *hdr);
 long *ng_shim_cb_args(struct netlink_callback *cb);
 const struct nlattr *ng_shim_cb_attr(struct netlink_callback *cb, int type);
 struct netlink_ext_ack *ng_shim_cb_extack(struct netlink_callback *cb);

@@ -33,6 +33,11 @@ fn put_node(w: &mut impl AttrWriter, t: u32, n: &NodeInfo) -> DResult {
             b::netgraph_node_attr_NETGRAPH_NODE_A_LOOP_DROPS,
             n.loop_drops,
             b::netgraph_node_attr_NETGRAPH_NODE_A_PAD,
+        )?;
+        w.put_u64(
+            b::netgraph_node_attr_NETGRAPH_NODE_A_DROPS,
+            n.drops,
+            b::netgraph_node_attr_NETGRAPH_NODE_A_PAD,
         )
     })
 }
@@ -110,25 +115,24 @@ fn reply_node(r: &Request<'_>, n: &NodeInfo) -> DResult {
     r.send_reply(m)
 }
 
-fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
+fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
     let c = Caller {
         portid: r.portid(),
         net: g.net,
     };
     let mut ev = Mcast { net: g.net };
     let cmd = r.cmd() as u32;
-    let changes = matches!(
+    // What is open to everyone is listed; everything else needs the
+    // capability (a new command is closed until it is listed here). MSG is
+    // checked per message (read-only ones are open), SOCKET's name too.
+    let open = matches!(
         cmd,
-        b::netgraph_cmd_NETGRAPH_CMD_MKPEER
-            | b::netgraph_cmd_NETGRAPH_CMD_CONNECT
-            | b::netgraph_cmd_NETGRAPH_CMD_NAME
-            | b::netgraph_cmd_NETGRAPH_CMD_RMHOOK
-            | b::netgraph_cmd_NETGRAPH_CMD_SHUTDOWN
-            | b::netgraph_cmd_NETGRAPH_CMD_DATA
+        b::netgraph_cmd_NETGRAPH_CMD_SOCKET
+            | b::netgraph_cmd_NETGRAPH_CMD_NODEINFO
+            | b::netgraph_cmd_NETGRAPH_CMD_MSG
     );
-    // MSG: checked per message (read-only ones are open to all).
     let mut err: Option<NlError> = None;
-    if changes && !pernet::capable(r) {
+    if !open && !pernet::capable(r) {
         return fail(
             EPERM,
             "needs CAP_NET_ADMIN in the namespace's user namespace",
@@ -139,6 +143,14 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             let name = r
                 .attr(b::netgraph_attr_NETGRAPH_A_NAME)
                 .map(|a| a.str_bytes());
+            // A socket node is anyone's, a name is not: unprivileged users
+            // could squat on the names admin scripts use (or on ngctlPID).
+            if name.is_some() && !pernet::capable(r) {
+                return fail(
+                    EPERM,
+                    "naming a node needs CAP_NET_ADMIN in the namespace's user namespace",
+                );
+            }
             let info = g.with(|s| {
                 let id = s.socket_node(c, name, &mut ev)?;
                 s.nodeinfo(id).ok_or(NlError::from(ENOENT))
@@ -189,7 +201,7 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             })?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_NODEINFO => {
-            let info = g.with(|s| {
+            let info = g.read(|s| {
                 let id = s.resolve_from(c, path_or_dot(r))?;
                 s.nodeinfo(id).ok_or(NlError::from(ENOENT))
             })?;
@@ -267,7 +279,7 @@ fn doit(g: &Graph, r: &Request<'_>) -> NlResult {
             })?;
             let skb = Skb::from_bytes(data.payload(), false)?;
             let guard = rcu::read_lock_bh();
-            let r = Fwd::new(&guard).send(&h, skb);
+            let r = Fwd::run(&guard, |f| f.send(&h, skb));
             drop(guard);
             match r {
                 Ok(()) => {}
@@ -298,7 +310,7 @@ pub(crate) extern "C" fn ng_rs_doit(skb: *mut b::sk_buff, info: *mut b::genl_inf
     }
 }
 
-fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
+fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
     let cmd = d.cmd() as u32;
     match cmd {
         b::netgraph_cmd_NETGRAPH_CMD_LISTNODES => {
@@ -309,7 +321,8 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             }
             let mut next = None;
             let mut err = Ok(());
-            g.with(|s| {
+            g.read(|s| {
+                d.set_generation(s.generation());
                 s.list_from(from, named, |n| {
                     match dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &n)) {
                         Ok(true) => true,
@@ -323,8 +336,7 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                         }
                     }
                 });
-                Ok(())
-            })?;
+            });
             err?;
             match next {
                 Some(id) => *d.state(0) = id as isize,
@@ -332,7 +344,8 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             }
         }
         b::netgraph_cmd_NETGRAPH_CMD_LISTHOOKS => {
-            // State: [0] = node header sent, [1] = hooks sent, [2] = done.
+            // State: [0] = node header sent, [1] = stamp of the last hook
+            // sent (0: none yet), [2] = done.
             let c = Caller {
                 portid: d.portid(),
                 net: g.net,
@@ -345,39 +358,45 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                 return Ok(());
             }
             let header_sent = *d.state(0) != 0;
-            let from = *d.state(1) as usize;
-            let (header_now, sent, full) = g.with(|s| -> NlResult<(bool, usize, bool)> {
+            let after = match *d.state(1) {
+                0 => None,
+                v => Some(v as u64),
+            };
+            let (header_now, last, full) = g.read(|s| -> NlResult<(bool, Option<u64>, bool)> {
+                d.set_generation(s.generation());
                 let id = s.resolve_from(c, path)?;
                 if !header_sent {
                     let Some(info) = s.nodeinfo(id) else {
                         return fail(ENOENT, "no such node");
                     };
                     if !dump_one(d, |m| put_node(m, b::netgraph_attr_NETGRAPH_A_NODE, &info))? {
-                        return Ok((false, 0, true));
+                        return Ok((false, after, true));
                     }
                 }
-                let (mut sent, mut full, mut err) = (0usize, false, Ok(()));
-                s.hooks_from(id, from, |l| match dump_one(d, |m| put_link(m, &l)) {
-                    Ok(true) => {
-                        sent += 1;
-                        true
-                    }
-                    Ok(false) => {
-                        full = true;
-                        false
-                    }
-                    Err(e) => {
-                        err = Err(e);
-                        false
+                let (mut last, mut full, mut err) = (after, false, Ok(()));
+                s.hooks_after(id, after, |serial, l| {
+                    match dump_one(d, |m| put_link(m, &l)) {
+                        Ok(true) => {
+                            last = Some(serial);
+                            true
+                        }
+                        Ok(false) => {
+                            full = true;
+                            false
+                        }
+                        Err(e) => {
+                            err = Err(e);
+                            false
+                        }
                     }
                 });
                 err?;
-                Ok((true, sent, full))
+                Ok((true, last, full))
             })?;
             if header_now {
                 *d.state(0) = 1;
             }
-            *d.state(1) = (from + sent) as isize;
+            *d.state(1) = last.map_or(0, |v| v as isize);
             if !full {
                 *d.state(2) = 1;
             }
@@ -395,7 +414,7 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
             while i < crate::types::COUNT {
                 let t = crate::types::ALL[i];
                 if want.map_or(true, |w| w == t.name.as_bytes()) {
-                    let n = g.with(|s| Ok(s.type_count(i)))?;
+                    let n = g.read(|s| s.type_count(i));
                     let ok = dump_one(d, |m| {
                         m.nest(b::netgraph_attr_NETGRAPH_A_TYPE, |m| {
                             m.put_str(
@@ -441,7 +460,7 @@ fn dumpit(g: &Graph, d: &mut Dump<'_>) -> NlResult {
                 .attr(b::netgraph_attr_NETGRAPH_A_PATH)
                 .map(|a| a.str_bytes())
                 .unwrap_or(b".");
-            let (node, desc) = g.with(|s| {
+            let (node, desc) = g.read(|s| {
                 let id = s.resolve_from(c, path)?;
                 let Some(node) = s.node(id) else {
                     return fail(ENOENT, "no such node");
@@ -502,6 +521,10 @@ pub(crate) extern "C" fn ng_rs_sock_release(net: *mut b::net, portid: u32) {
     };
     let net = NetRef(net);
     if let Some(g) = pernet::graph(net) {
+        // Most sockets closing anywhere have no node: no RTNL for them.
+        if !g.may_have_socket(portid) {
+            return;
+        }
         let mut ev = Mcast { net };
         let _ = g.with(|s| {
             s.socket_closed(portid, &mut ev);

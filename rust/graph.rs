@@ -10,7 +10,7 @@ use crate::errno::{
     DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO,
 };
 use crate::msg::{After, MsgDesc, Out, Value};
-use crate::netdev::Dir;
+use crate::netdev::{DevEvent, DevKeep, DevRef, Dir};
 use crate::netlink::{fail, NetRef, NlResult};
 use crate::path::{self, Base, Name};
 use crate::rcu::{self, RcuArc, Retired, Writer};
@@ -19,9 +19,10 @@ use crate::skb::Skb;
 use crate::vec_ext::VecExt;
 use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, Mutex};
 
 /// Makes the per-node state of a new node in namespace `net` (RTNL held).
 pub(crate) type Ctor = fn(net: NetRef) -> NlResult<Arc<dyn NodeImpl>>;
@@ -192,27 +193,86 @@ pub(crate) trait NodeImpl: Send + Sync {
 pub(crate) type Emit<'a> =
     dyn FnMut(&mut dyn FnMut(&mut Out<'_>) -> DResult) -> NlResult<bool> + 'a;
 
-/// Most nodes one frame may cross in a chain (bounds the kernel stack).
+/// Most hooks one node may have (FreeBSD has no limit; here each change
+/// copies the node's hook list for the data path).
+pub(crate) const MAX_HOOKS: usize = 16384;
+
+/// Most nodes one frame crosses on one kernel stack; a frame that would go
+/// deeper is put off and continues from the outermost entry's stack
+/// (bounds the stack, not the chain: FreeBSD delivers through any chain).
 pub(crate) const MAX_DEPTH: u32 = 24;
-/// Most deliveries one injected frame and its copies may make in total
-/// (bounds the work of a loop; large enough to flood 1 000 hooks).
+/// Most deliveries one injected frame and its copies may make in total,
+/// however many devices they cross on the way (bounds the work of a loop;
+/// large enough to flood 1 000 hooks).
 pub(crate) const MAX_DELIVERIES: u32 = 4096;
+/// Most frames one injected frame and its copies may hand to socket nodes
+/// (netlink sockets, whose receive buffers also carry the replies to their
+/// requests: a loop must not fill them).
+pub(crate) const MAX_SOCKET_DELIVERIES: u32 = 64;
+
+/// The forwarding state of one injected frame and all its copies, shared
+/// by the entries nested on one CPU's stack (a frame the graph hands a
+/// device that hands it back synchronously: a Linux bridge with eiface
+/// ports, an ether node's `lower` on an eiface).
+struct FwdShared {
+    depth: Cell<u32>,
+    budget: Cell<u32>,
+    to_sockets: Cell<u32>,
+    /// Frames put off at [`MAX_DEPTH`], with the hook each leaves by
+    /// (valid while the outermost entry's read section lasts).
+    pending: core::cell::RefCell<KVec<(*const Hook, Skb)>>,
+}
 
 /// The forwarding context of one injected frame and all its copies.
 pub(crate) struct Fwd<'g> {
     guard: &'g rcu::Guard,
-    depth: u32,
-    budget: u32,
+    sh: &'g FwdShared,
 }
 
 impl<'g> Fwd<'g> {
-    /// A context for a frame entering the graph.
-    pub(crate) fn new(guard: &'g rcu::Guard) -> Self {
-        Self {
-            guard,
-            depth: 0,
-            budget: MAX_DELIVERIES,
+    /// Runs `f` with the forwarding context of this CPU's frame: the one
+    /// of an entry further up this stack (the frame crossed a device that
+    /// gave it back at once) or, at the outermost entry, a new one, whose
+    /// put-off frames are sent when `f` is done, each from this stack,
+    /// under the same budget. Entries run with bottom halves off (the
+    /// data path), which keeps the context on this CPU.
+    pub(crate) fn run<R>(guard: &rcu::Guard, f: impl FnOnce(&mut Fwd<'_>) -> R) -> R {
+        // SAFETY: reads this CPU's slot; NULL outside the data path.
+        let cur = unsafe { crate::bindings::ng_shim_fwd_ctx() }.cast::<FwdShared>();
+        if !cur.is_null() {
+            // SAFETY: a non-null slot was set below by an outer `run` on
+            // this CPU, which is still running further up this stack (it
+            // clears the slot before its `FwdShared` goes).
+            let sh = unsafe { &*cur };
+            return f(&mut Fwd { guard, sh });
         }
+        let sh = FwdShared {
+            depth: Cell::new(0),
+            budget: Cell::new(MAX_DELIVERIES),
+            to_sockets: Cell::new(0),
+            pending: core::cell::RefCell::new(KVec::new()),
+        };
+        let p = core::ptr::from_ref(&sh).cast_mut().cast();
+        // SAFETY: `sh` outlives the slot: it is cleared below.
+        let entered = unsafe { crate::bindings::ng_shim_fwd_ctx_enter(p) };
+        let r = f(&mut Fwd { guard, sh: &sh });
+        loop {
+            let next = sh.pending.try_borrow_mut().ok().and_then(|mut q| q.pop_last());
+            let Some((hook, skb)) = next else {
+                break;
+            };
+            sh.depth.set(0);
+            // SAFETY: the hook was reachable when it was put off, in a
+            // read section nested in `guard`'s, which still lasts: it is
+            // not freed before a grace period after `guard` ends.
+            let hook = unsafe { &*hook };
+            let _ = Fwd { guard, sh: &sh }.send(hook, skb);
+        }
+        if entered {
+            // SAFETY: we set the slot above.
+            unsafe { crate::bindings::ng_shim_fwd_ctx_leave(p) };
+        }
+        r
     }
 
     /// The RCU read section the frame travels in.
@@ -231,34 +291,70 @@ impl<'g> Fwd<'g> {
         }
     }
 
-    /// Whether a further send would be refused (budget or depth spent).
+    /// Takes one of the frame's [`MAX_SOCKET_DELIVERIES`]; `false` when
+    /// they are spent.
+    pub(crate) fn socket_delivery(&mut self) -> bool {
+        let n = self.sh.to_sockets.get();
+        if n >= MAX_SOCKET_DELIVERIES {
+            return false;
+        }
+        self.sh.to_sockets.set(n + 1);
+        true
+    }
+
+    /// Whether a further send would be refused (the budget is spent).
     /// Flooding nodes check it so that they do not copy frames in vain.
     pub(crate) fn exhausted(&self) -> bool {
-        self.budget == 0 || self.depth >= MAX_DEPTH
+        self.sh.budget.get() == 0
     }
 
     /// Sends `skb` out of `hook` (of the node being run): the peer node
-    /// receives it now, and its error comes back (FreeBSD semantics). A
-    /// frame over the depth or delivery budget is dropped and counted on
-    /// the sending node with `ELOOP`. Inlined: a hop costs the receiving
-    /// node's call only.
+    /// receives it now, and its error comes back (FreeBSD semantics); at
+    /// [`MAX_DEPTH`] the frame is put off instead (sent once this stack has
+    /// unwound to the outermost entry; `Ok` here). A frame over the
+    /// delivery budget is dropped and counted on the sending node with
+    /// `ELOOP`. Inlined: a hop costs the receiving node's call only.
     #[inline(always)]
     pub(crate) fn send(&mut self, hook: &Hook, skb: Skb) -> DResult {
         let Some(peer) = hook.peer.get(self.guard) else {
             drop(skb);
             return Err(ENOTCONN);
         };
-        if self.depth >= MAX_DEPTH || self.budget == 0 {
+        let sh = self.sh;
+        if sh.budget.get() == 0 {
             hook.node.loop_drops.fetch_add(1, Ordering::Relaxed);
             drop(skb);
             return Err(ELOOP);
         }
-        self.budget -= 1;
-        self.depth += 1;
+        let depth = sh.depth.get();
+        if depth >= MAX_DEPTH {
+            return self.put_off(hook, skb);
+        }
+        sh.budget.set(sh.budget.get() - 1);
+        sh.depth.set(depth + 1);
         let node = &peer.node;
         let r = node.imp.rcvdata(self, node, peer, skb);
-        self.depth -= 1;
+        sh.depth.set(depth);
         r
+    }
+
+    #[inline(never)]
+    fn put_off(&mut self, hook: &Hook, skb: Skb) -> DResult {
+        // The queue is only borrowed for a push or a pop, and nothing that
+        // forwards runs in between on this CPU; should it be, the frame is
+        // dropped (and counted), never a panic.
+        let Ok(mut q) = self.sh.pending.try_borrow_mut() else {
+            hook.node.count_drop();
+            return Err(crate::errno::ENOMEM);
+        };
+        match q.push((core::ptr::from_ref(hook), skb), GFP_ATOMIC) {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                // (The frame went with the failed push.)
+                hook.node.count_drop();
+                Err(crate::errno::ENOMEM)
+            }
+        }
     }
 }
 
@@ -299,7 +395,7 @@ pub(crate) struct Hook {
 
 /// A node's hooks as seen by the data path (copy-on-write).
 pub(crate) struct HookList {
-    hooks: KVec<Arc<Hook>>,
+    hooks: KVVec<Arc<Hook>>,
 }
 
 /// One node. The data-path part, shared with frames in flight.
@@ -314,9 +410,18 @@ pub(crate) struct Node {
     hooks: RcuArc<HookList>,
     /// Frames dropped here because of the depth or delivery budget.
     pub(crate) loop_drops: AtomicU64,
+    /// Other frames the node dropped (out of memory, too big for where
+    /// they were going, a full socket buffer).
+    pub(crate) drops: AtomicU64,
 }
 
 impl Node {
+    /// Counts a frame this node dropped (other than by the forwarding
+    /// budget, which `loop_drops` counts).
+    pub(crate) fn count_drop(&self) {
+        self.drops.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The hooks, oldest first, as published for the data path.
     pub(crate) fn hooks<'g>(&'g self, g: &'g rcu::Guard) -> &'g [Arc<Hook>] {
         match self.hooks.get(g) {
@@ -331,6 +436,8 @@ struct HookEntry {
     peer_node: u32,
     peer_hook: Name,
     hook: Arc<Hook>,
+    /// Creation stamp, unique in the graph and increasing.
+    serial: u64,
 }
 
 /// What writers unpublish; released after a grace period.
@@ -338,13 +445,21 @@ enum Garbage {
     Hook(#[allow(dead_code)] Arc<Hook>),
     List(#[allow(dead_code)] Arc<HookList>),
     Node(#[allow(dead_code)] Arc<Node>),
+    Ports(#[allow(dead_code)] Arc<PortList>),
+}
+
+/// The netlink ports that have a socket node, sorted, for the socket
+/// release path to check without the RTNL.
+pub(crate) struct PortList {
+    ports: KVec<u32>,
 }
 
 struct NodeEntry {
     node: Arc<Node>,
     name: Option<Name>,
-    /// Oldest first; listed newest first, as FreeBSD does.
-    hooks: KVec<HookEntry>,
+    /// Oldest first; listed newest first, as FreeBSD does. (kvmalloc'd: a
+    /// node may have up to [`MAX_HOOKS`] hooks.)
+    hooks: KVVec<HookEntry>,
 }
 
 impl NodeEntry {
@@ -360,6 +475,7 @@ pub(crate) struct NodeInfo {
     pub(crate) ty: &'static str,
     pub(crate) hooks: u32,
     pub(crate) loop_drops: u64,
+    pub(crate) drops: u64,
 }
 
 /// A snapshot of one hook (FreeBSD `struct linkinfo`).
@@ -402,6 +518,14 @@ pub(crate) struct GraphState {
     /// Netlink port ID -> socket node ID.
     sockets: RBTree<u32, u32>,
     counts: [u32; crate::types::COUNT],
+    /// Changes with every change of nodes, names and hooks (never 0), so
+    /// that a dump over several calls can tell it saw a moving graph.
+    generation: u32,
+    /// Creation stamp of the next hook (hooks are listed newest first and
+    /// listings resume by stamp, not by position).
+    next_hook_serial: u64,
+    /// `sockets` changed since the port list was last published.
+    ports_dirty: bool,
 }
 
 /// One namespace's graph.
@@ -412,14 +536,114 @@ pub(crate) struct GraphState {
 ///
 /// # Invariants
 ///
-/// `state` is accessed only with the RTNL held and `busy` set, by
-/// [`Graph::with_rtnl`]; `busy` is read and written only under the RTNL.
+/// `state` is accessed mutably only with the RTNL and `lock` held and
+/// `busy` set, by [`Graph::with_rtnl`], and shared only with `lock` held, by
+/// [`Graph::read`]; `busy` and `deferred` are read and written only under
+/// the RTNL, and no reference into `deferred` outlives the statement that
+/// takes it. `deferred` is empty whenever `busy` and `queued` are clear;
+/// `queued`, `next_pending` and `ports` are written only under the RTNL.
+#[pin_data]
 pub(crate) struct Graph {
     /// The namespace; valid for the graph's whole life (the graph is freed
     /// by the namespace's pernet exit).
     pub(crate) net: NetRef,
     state: UnsafeCell<GraphState>,
+    /// Held by whoever uses `state`: changes hold the RTNL too, reads
+    /// (listings, node information) only this, so that no unprivileged
+    /// read takes the RTNL.
+    #[pin]
+    lock: Mutex<()>,
     busy: Cell<bool>,
+    /// The ports with a socket node (`None`: not known, ask under the
+    /// RTNL); republished after each change that made or removed one.
+    ports: RcuArc<PortList>,
+    /// Device events that came while a graph operation was under way
+    /// further up the stack, run before that operation returns.
+    deferred: UnsafeCell<KVec<Deferred>>,
+    /// On the list of graphs with deferred events ([`Ops::pending`]).
+    queued: Cell<bool>,
+    /// The next graph on that list.
+    next_pending: Cell<Option<&'static Graph>>,
+}
+
+/// Graph operations of the RTNL holder: whether one is under way, and the
+/// graphs (other than its own) whose device events it caused.
+struct Ops {
+    depth: Cell<u32>,
+    pending: Cell<Option<&'static Graph>>,
+}
+
+/// [`Ops`] in a static, reached only under the RTNL.
+struct RtnlOps(Ops);
+
+// SAFETY: only reached through `ops()`, which needs the RTNL token: every
+// access is serialised by the RTNL.
+unsafe impl Sync for RtnlOps {}
+
+static OPS: RtnlOps = RtnlOps(Ops {
+    depth: Cell::new(0),
+    pending: Cell::new(None),
+});
+
+fn ops(_rtnl: &Rtnl) -> &'static Ops {
+    &OPS.0
+}
+
+/// The graph as the readers see it ([`Graph::read`]): listings and lookups,
+/// no changes.
+pub(crate) struct Reader<'a>(&'a mut GraphState);
+
+impl Reader<'_> {
+    pub(crate) fn generation(&self) -> u32 {
+        self.0.generation
+    }
+
+    pub(crate) fn resolve_from(&self, c: Caller, addr: &[u8]) -> NlResult<u32> {
+        self.0.resolve_from(c, addr)
+    }
+
+    pub(crate) fn nodeinfo(&self, id: u32) -> Option<NodeInfo> {
+        self.0.nodeinfo(id)
+    }
+
+    pub(crate) fn node(&self, id: u32) -> Option<Arc<Node>> {
+        self.0.node(id)
+    }
+
+    pub(crate) fn type_count(&self, i: usize) -> u32 {
+        self.0.type_count(i)
+    }
+
+    pub(crate) fn hooks_after(
+        &self,
+        id: u32,
+        after: Option<u64>,
+        f: impl FnMut(u64, LinkInfo) -> bool,
+    ) {
+        self.0.hooks_after(id, after, f)
+    }
+
+    pub(crate) fn list_from(
+        &mut self,
+        from: u32,
+        named_only: bool,
+        f: impl FnMut(NodeInfo) -> bool,
+    ) {
+        self.0.list_from(from, named_only, f)
+    }
+}
+
+/// Device events a graph can hold for later without allocating.
+const DEFERRED_ROOM: usize = 16;
+
+/// Handles a device event with the graph's state (RTNL held).
+pub(crate) type DevHandler = fn(&mut GraphState, &Rtnl, DevEvent, DevRef<'_>);
+
+/// A device event waiting for the graph.
+struct Deferred {
+    run: DevHandler,
+    ev: DevEvent,
+    dev: DevKeep,
 }
 
 // SAFETY: `state` and `busy` are only accessed under the RTNL (type
@@ -438,8 +662,18 @@ pub(crate) struct Caller {
 
 impl Graph {
     /// A new, empty graph for `net`.
-    pub(crate) fn new(net: NetRef) -> Self {
-        Self {
+    pub(crate) fn new(net: NetRef) -> Result<impl PinInit<Self>, kernel::alloc::AllocError> {
+        // Room for the device events of a typical cascade, so that queueing
+        // one normally allocates nothing.
+        let deferred = KVec::with_capacity(DEFERRED_ROOM, GFP_KERNEL)?;
+        let ports = RcuArc::empty();
+        // SAFETY: nobody else can write this new cell.
+        let mut w = unsafe { Writer::new() };
+        let _ = ports.replace(
+            Some(Arc::new(PortList { ports: KVec::new() }, GFP_KERNEL)?),
+            &mut w,
+        );
+        Ok(pin_init!(Self {
             net,
             state: UnsafeCell::new(GraphState {
                 // SAFETY: the token lives in the state, which only the RTNL
@@ -453,14 +687,66 @@ impl Graph {
                 sockets: RBTree::new(),
                 devices: RBTree::new(),
                 counts: [0; crate::types::COUNT],
+                generation: 1,
+                next_hook_serial: 1,
+                ports_dirty: false,
             }),
+            lock <- new_mutex!((), "netgraph_graph"),
             busy: Cell::new(false),
+            ports,
+            deferred: UnsafeCell::new(deferred),
+            queued: Cell::new(false),
+            next_pending: Cell::new(None),
+        }))
+    }
+
+    /// Runs `f` on the graph for reading, without the RTNL.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Reader<'_>) -> T) -> T {
+        let _l = self.lock.lock();
+        // SAFETY: `lock` is held, so no other reference to the state exists
+        // (type invariant: writers hold it too). The reference is unique,
+        // but `Reader` lets it be used for reading only (the tree cursor of
+        // `list_from` wants `&mut`).
+        let s = unsafe { &mut *self.state.get() };
+        f(&mut Reader(s))
+    }
+
+    /// Whether netlink port `portid` may have a socket node here (checked
+    /// without the RTNL; `false` is certain).
+    pub(crate) fn may_have_socket(&self, portid: u32) -> bool {
+        let g = rcu::read_lock();
+        match self.ports.get(&g) {
+            Some(l) => l.ports.binary_search(&portid).is_ok(),
+            None => true,
+        }
+    }
+
+    fn publish_ports(&self, s: &mut GraphState, rtnl: &Rtnl) {
+        let mut v = KVec::new();
+        let mut ok = v.reserve(s.sockets.iter().count(), GFP_KERNEL).is_ok();
+        if ok {
+            for (&p, _) in s.sockets.iter() {
+                // Sorted: the tree iterates in key order.
+                ok &= v.push(p, GFP_KERNEL).is_ok();
+            }
+        }
+        let list = if ok {
+            Arc::new(PortList { ports: v }, GFP_KERNEL).ok()
+        } else {
+            None
+        };
+        // Without a list, releases ask under the RTNL (never wrong).
+        if let Some(old) = self.ports.replace_rtnl(list, rtnl) {
+            s.garbage.push(Garbage::Ports(old));
         }
     }
 
     /// Runs `f` on the graph with the RTNL taken. What `f` unpublished is
     /// released after a grace period.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut GraphState) -> NlResult<T>) -> NlResult<T> {
+    pub(crate) fn with<T>(
+        &'static self,
+        f: impl FnOnce(&mut GraphState) -> NlResult<T>,
+    ) -> NlResult<T> {
         let rtnl = Rtnl::lock();
         // A graph is only busy while an RTNL holder runs `f`, and we just
         // took the RTNL: `None` cannot happen, but is an error, not a panic.
@@ -470,25 +756,116 @@ impl Graph {
         }
     }
 
-    /// Runs `f` on the graph; the caller holds the RTNL. `None` if this
-    /// graph is already being changed further up the caller's stack (a
-    /// device event caused by the graph's own operation).
+    /// Runs `f` on the graph; the caller holds the RTNL. `None` if a graph
+    /// (this or another) is already being changed further up the caller's
+    /// stack: a device event caused by a graph operation, which
+    /// [`Graph::device_event`] then defers. So no thread ever holds two
+    /// graphs' locks.
     pub(crate) fn with_rtnl<R>(
-        &self,
-        _rtnl: &Rtnl,
+        &'static self,
+        rtnl: &Rtnl,
         f: impl FnOnce(&mut GraphState) -> R,
     ) -> Option<R> {
-        if self.busy.replace(true) {
+        let ops = ops(rtnl);
+        if self.busy.get() || ops.depth.get() > 0 {
             return None;
         }
-        // SAFETY: the RTNL is held and `busy` was clear, so no other
-        // reference to the state exists (type invariant).
-        let s = unsafe { &mut *self.state.get() };
-        let r = f(s);
-        let garbage = core::mem::replace(&mut s.garbage, Retired::new());
-        self.busy.set(false);
-        drop(garbage);
+        self.busy.set(true);
+        ops.depth.set(1);
+        let r = self.run_locked(rtnl, f);
+        ops.depth.set(0);
+        // Events the operation caused in other graphs: each runs now, under
+        // its own graph's lock alone (and may queue more).
+        while let Some(g) = ops.pending.take() {
+            ops.pending.set(g.next_pending.take());
+            g.queued.set(false);
+            g.busy.set(true);
+            ops.depth.set(1);
+            g.run_locked(rtnl, |_| ());
+            ops.depth.set(0);
+        }
         Some(r)
+    }
+
+    /// The body of [`Graph::with_rtnl`]: `busy` is set and this graph is
+    /// the only one being changed.
+    fn run_locked<R>(&self, rtnl: &Rtnl, f: impl FnOnce(&mut GraphState) -> R) -> R {
+        let garbage = {
+            let _l = self.lock.lock();
+            // SAFETY: the RTNL and `lock` are held and `busy` was clear
+            // before the caller set it, so no other reference to the state
+            // exists (type invariant).
+            let s = unsafe { &mut *self.state.get() };
+            let r = f(s);
+            // What `f` caused on this graph's devices, in order (handlers
+            // may defer more).
+            while let Some(d) = self.pop_deferred() {
+                // SAFETY: the entry was queued by `device_event` while an
+                // operation of this RTNL holder was running (on this graph,
+                // or on another whose `with_rtnl` is draining us now), and
+                // the RTNL has been held since (`rtnl` is borrowed for the
+                // whole `with_rtnl` call).
+                let dev = unsafe { d.dev.get(rtnl) };
+                (d.run)(s, rtnl, d.ev, dev);
+            }
+            if core::mem::replace(&mut s.ports_dirty, false) {
+                self.publish_ports(s, rtnl);
+            }
+            let garbage = core::mem::replace(&mut s.garbage, Retired::new());
+            self.busy.set(false);
+            (r, garbage)
+        };
+        let (r, garbage) = garbage;
+        drop(garbage);
+        r
+    }
+
+    /// Runs `run` for a device event now, or, when a graph operation is
+    /// under way further up this stack (the event is its doing), as soon as
+    /// that operation is done, in the same RTNL section: no device event is
+    /// lost, and the device is still allocated then.
+    pub(crate) fn device_event(
+        &'static self,
+        rtnl: &Rtnl,
+        run: DevHandler,
+        ev: DevEvent,
+        d: DevRef<'_>,
+    ) {
+        if self.with_rtnl(rtnl, |s| run(s, rtnl, ev, d)).is_some() {
+            return;
+        }
+        let entry = Deferred {
+            run,
+            ev,
+            dev: d.keep(),
+        };
+        // SAFETY: RTNL held; no other reference into `deferred` exists (type
+        // invariant).
+        let q = unsafe { &mut *self.deferred.get() };
+        // Within the room reserved at creation this allocates nothing; past
+        // it (a cascade over more devices with ether nodes) it may sleep,
+        // which netdevice notifiers allow.
+        if q.push(entry, GFP_KERNEL).is_err() {
+            pr_err!("device event lost: out of memory while the graph was busy\n");
+            return;
+        }
+        // Not this graph's own operation: the outermost `with_rtnl` runs it.
+        if !self.busy.get() && !self.queued.replace(true) {
+            let ops = ops(rtnl);
+            self.next_pending.set(ops.pending.take());
+            ops.pending.set(Some(self));
+        }
+    }
+
+    fn pop_deferred(&self) -> Option<Deferred> {
+        // SAFETY: RTNL held (callers: `with_rtnl`); the reference ends with
+        // this statement.
+        let q = unsafe { &mut *self.deferred.get() };
+        if q.is_empty() {
+            None
+        } else {
+            Some(q.remove_at(0))
+        }
     }
 }
 
@@ -505,6 +882,12 @@ fn hook_name(s: &[u8]) -> NlResult<&[u8]> {
 }
 
 impl GraphState {
+    /// Records a change and reports it.
+    fn changed(&mut self, ev: &mut dyn EventSink, e: Event) {
+        self.generation = self.generation.wrapping_add(1).max(1);
+        ev.event(e);
+    }
+
     /// The RTNL token of the running operation.
     pub(crate) fn rtnl(&self) -> Rtnl {
         // SAFETY: the state is only reachable through `Graph::with_rtnl`,
@@ -526,6 +909,7 @@ impl GraphState {
             ty: e.node.ty.name,
             hooks: e.hooks.len() as u32,
             loop_drops: e.node.loop_drops.load(Ordering::Relaxed),
+            drops: e.node.drops.load(Ordering::Relaxed),
         })
     }
 
@@ -571,8 +955,9 @@ impl GraphState {
                 imp,
                 hooks: RcuArc::empty(),
                 loop_drops: AtomicU64::new(0),
+                drops: AtomicU64::new(0),
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         let rtnl = self.rtnl();
         let names = &self.names;
@@ -590,18 +975,18 @@ impl GraphState {
         let entry = NodeEntry {
             node: node.clone(),
             name,
-            hooks: KVec::new(),
+            hooks: KVVec::new(),
         };
         let inserted = match name {
             Some(n) => self
                 .names
-                .try_create_and_insert(n, id, GFP_KERNEL)
+                .try_create_and_insert(n, id, GFP_KERNEL_ACCOUNT)
                 .map(|_| ()),
             None => Ok(()),
         }
         .and_then(|()| {
             self.nodes
-                .try_create_and_insert(id, entry, GFP_KERNEL)
+                .try_create_and_insert(id, entry, GFP_KERNEL_ACCOUNT)
                 .map(|_| ())
         });
         if let Err(e) = inserted {
@@ -615,7 +1000,7 @@ impl GraphState {
         }
         self.counts[type_index(ty)] += 1;
         if let Some(i) = self.info(id) {
-            ev.event(Event::NewNode(i));
+            self.changed(ev, Event::NewNode(i));
         }
         Ok(id)
     }
@@ -682,10 +1067,14 @@ impl GraphState {
                 };
                 let imp = crate::types::socket::new(c.portid, c.net)?;
                 let id = self.add_node(&crate::types::socket::TYPE, imp, name, c.net, ev)?;
-                if let Err(e) = self.sockets.try_create_and_insert(c.portid, id, GFP_KERNEL) {
+                if let Err(e) = self
+                    .sockets
+                    .try_create_and_insert(c.portid, id, GFP_KERNEL_ACCOUNT)
+                {
                     self.shutdown(id, ev);
                     return Err(e.into());
                 }
+                self.ports_dirty = true;
                 return Ok(id);
             }
         };
@@ -710,7 +1099,8 @@ impl GraphState {
             return fail(ENOENT, "no such node");
         };
         let old = e.name;
-        self.names.try_create_and_insert(new, id, GFP_KERNEL)?;
+        self.names
+            .try_create_and_insert(new, id, GFP_KERNEL_ACCOUNT)?;
         if let Some(old) = old {
             self.names.remove(&old);
         }
@@ -718,7 +1108,7 @@ impl GraphState {
             e.name = Some(new);
         }
         if let Some(i) = self.info(id) {
-            ev.event(Event::Rename(i));
+            self.changed(ev, Event::Rename(i));
         }
         Ok(())
     }
@@ -754,6 +1144,9 @@ impl GraphState {
         if a == b && a_hook == b_hook {
             return fail(EEXIST, "cannot connect a hook to itself");
         }
+        if ea.hooks.len() >= MAX_HOOKS || eb.hooks.len() + usize::from(a == b) >= MAX_HOOKS {
+            return fail(ENOSPC, "too many hooks on one node (at most 16384)");
+        }
         if a == b && !ea.node.imp.allows_self_loop() {
             return fail(
                 ELOOP,
@@ -777,7 +1170,7 @@ impl GraphState {
                 node: na,
                 peer: RcuArc::empty(),
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         let hook_b = Arc::new(
             Hook {
@@ -786,32 +1179,37 @@ impl GraphState {
                 node: nb,
                 peer: RcuArc::empty(),
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         // Reserve both slots first so that nothing can fail half-way.
         if let Some(e) = self.nodes.get_mut(&a) {
-            e.hooks.reserve(1, GFP_KERNEL)?;
+            e.hooks.reserve(1, GFP_KERNEL_ACCOUNT)?;
         }
         if let Some(e) = self.nodes.get_mut(&b) {
-            e.hooks.reserve(if a == b { 2 } else { 1 }, GFP_KERNEL)?;
+            e.hooks
+                .reserve(if a == b { 2 } else { 1 }, GFP_KERNEL_ACCOUNT)?;
         }
+        let serial = self.next_hook_serial;
+        self.next_hook_serial += 2;
         let entry_a = HookEntry {
             name: ha.name,
             peer_node: b,
             peer_hook: hb.name,
             hook: hook_a.clone(),
+            serial,
         };
         let entry_b = HookEntry {
             name: hb.name,
             peer_node: a,
             peer_hook: ha.name,
             hook: hook_b.clone(),
+            serial: serial + 1,
         };
         if let Some(e) = self.nodes.get_mut(&a) {
-            e.hooks.push(entry_a, GFP_KERNEL)?;
+            e.hooks.push(entry_a, GFP_KERNEL_ACCOUNT)?;
         }
         if let Some(e) = self.nodes.get_mut(&b) {
-            e.hooks.push(entry_b, GFP_KERNEL)?;
+            e.hooks.push(entry_b, GFP_KERNEL_ACCOUNT)?;
         }
         // Peers first, then the lists: a frame can only find a hook whose
         // peer is already set.
@@ -842,7 +1240,7 @@ impl GraphState {
                     .and_then(|e| e.hook(h.as_bytes()))
                     .and_then(|he| self.link_info(he)),
             ) {
-                ev.event(Event::NewHook(ni, li));
+                self.changed(ev, Event::NewHook(ni, li));
             }
         }
         Ok(())
@@ -927,7 +1325,7 @@ impl GraphState {
                     .and_then(|e| e.hook(h))
                     .and_then(|he| self.link_info(he)),
             ) {
-                ev.event(Event::DelHook(ni, li));
+                self.changed(ev, Event::DelHook(ni, li));
             }
         }
         let hook = Name::new(hook).unwrap_or(peer_hook);
@@ -1032,7 +1430,7 @@ impl GraphState {
                     .and_then(|e| e.hook(h))
                     .and_then(|he| self.link_info(he)),
             ) {
-                ev.event(Event::DelHook(ni, li));
+                self.changed(ev, Event::DelHook(ni, li));
             }
         }
         // Re-point the peers at each other: frames cross directly from now.
@@ -1078,7 +1476,7 @@ impl GraphState {
                 .and_then(|e| e.hook(pa_hook.as_bytes()))
                 .and_then(|he| self.link_info(he)),
         ) {
-            ev.event(Event::NewHook(ni, li));
+            self.changed(ev, Event::NewHook(ni, li));
         }
     }
 
@@ -1132,10 +1530,11 @@ impl GraphState {
             self.counts[type_index(e.node.ty)] -= 1;
             if let Some(port) = e.node.imp.socket_portid() {
                 self.sockets.remove(&port);
+                self.ports_dirty = true;
             }
             self.garbage.push(Garbage::Node(e.node));
         }
-        ev.event(Event::DelNode(info));
+        self.changed(ev, Event::DelNode(info));
     }
 
     /// The socket of `portid` closed: its node goes.
@@ -1143,6 +1542,11 @@ impl GraphState {
         if let Some(id) = self.sockets.get(&portid).copied() {
             self.destroy(id, ev);
         }
+    }
+
+    /// Whether the graph has no node.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.nodes.iter().next().is_none()
     }
 
     /// Shuts every node down (namespace exit, module unload).
@@ -1175,6 +1579,7 @@ impl GraphState {
                     ty: e.node.ty.name,
                     hooks: e.hooks.len() as u32,
                     loop_drops: e.node.loop_drops.load(Ordering::Relaxed),
+                    drops: e.node.drops.load(Ordering::Relaxed),
                 };
                 if !f(info) {
                     break;
@@ -1184,14 +1589,24 @@ impl GraphState {
         }
     }
 
-    /// The hooks of `id`, newest first, from position `from`.
-    pub(crate) fn hooks_from(&self, id: u32, from: usize, mut f: impl FnMut(LinkInfo) -> bool) {
+    /// The hooks of `id`, newest first, each with its creation stamp,
+    /// starting after the hook stamped `after` (listings resume by stamp:
+    /// hooks made or removed meanwhile neither shift nor repeat the rest).
+    pub(crate) fn hooks_after(
+        &self,
+        id: u32,
+        after: Option<u64>,
+        mut f: impl FnMut(u64, LinkInfo) -> bool,
+    ) {
         let Some(e) = self.nodes.get(&id) else {
             return;
         };
-        for h in e.hooks.iter().rev().skip(from) {
+        for h in e.hooks.iter().rev() {
+            if after.is_some_and(|a| h.serial >= a) {
+                continue;
+            }
             if let Some(li) = self.link_info(h) {
-                if !f(li) {
+                if !f(h.serial, li) {
                     break;
                 }
             }
@@ -1203,11 +1618,15 @@ impl GraphState {
         let Some(e) = self.nodes.get(&id) else {
             return Ok(());
         };
-        let mut v = KVec::with_capacity(e.hooks.len(), GFP_KERNEL)?;
-        for h in e.hooks.iter() {
-            v.push(h.hook.clone(), GFP_KERNEL)?;
+        let mut v = KVVec::with_capacity(e.hooks.len(), GFP_KERNEL_ACCOUNT)?;
+        for (i, h) in e.hooks.iter().enumerate() {
+            v.push(h.hook.clone(), GFP_KERNEL_ACCOUNT)?;
+            // A list of thousands is copied on each change of the node.
+            if i % 1024 == 1023 {
+                rcu::cond_resched();
+            }
         }
-        let list = Arc::new(HookList { hooks: v }, GFP_KERNEL)?;
+        let list = Arc::new(HookList { hooks: v }, GFP_KERNEL_ACCOUNT)?;
         if let Some(old) = e.node.hooks.replace(Some(list), &mut self.writer) {
             self.garbage.push(Garbage::List(old));
         }

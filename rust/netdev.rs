@@ -139,12 +139,6 @@ impl<'a> DevRef<'a> {
         unsafe { b::ng_shim_dev_is_ether(self.raw()) }
     }
 
-    /// Whether this is an eiface node's device.
-    pub(crate) fn is_eiface(&self) -> bool {
-        // SAFETY: live device.
-        unsafe { b::ng_shim_is_eiface(self.raw()) }
-    }
-
     pub(crate) fn set_carrier(&self, on: bool) {
         // SAFETY: live device; carrier changes are allowed in any context.
         unsafe { b::ng_shim_netif_carrier(self.raw(), on) }
@@ -237,6 +231,40 @@ impl<'a> DevRef<'a> {
     }
 }
 
+/// A device kept across a deferral within one RTNL section (see
+/// [`crate::graph::Graph::defer`]).
+///
+/// # Invariants
+///
+/// `ptr` was a live device when the value was made.
+pub(crate) struct DevKeep {
+    ptr: NonNull<b::net_device>,
+}
+
+impl DevRef<'_> {
+    /// Keeps the device for use later in the same RTNL section.
+    pub(crate) fn keep(&self) -> DevKeep {
+        DevKeep { ptr: self.ptr }
+    }
+}
+
+impl DevKeep {
+    /// The device again.
+    ///
+    /// # Safety
+    ///
+    /// The RTNL has been held without a break since [`DevRef::keep`]: a
+    /// device is only freed after its unregistration's `rtnl_unlock()`
+    /// (`netdev_run_todo`), so it is still live (being unregistered at
+    /// worst) for as long as `r` lasts.
+    pub(crate) unsafe fn get<'r>(&self, _r: &'r Rtnl) -> DevRef<'r> {
+        DevRef {
+            ptr: self.ptr,
+            _p: core::marker::PhantomData,
+        }
+    }
+}
+
 /// A registered egress hook (see [`DevRef::attach_tx`]).
 pub(crate) struct TxHook {
     ops: *mut c_void,
@@ -303,7 +331,7 @@ unsafe fn take(skb: *mut b::sk_buff) -> Option<Skb> {
 /// by the hook the node's type picks; `ENOTCONN` (frame dropped) if none.
 fn frame_from_device(g: &rcu::Guard, node: &Node, skb: Skb, dir: Dir) -> DResult {
     match node.imp.device_hook(g, node, dir, &|| true) {
-        Some(h) => Fwd::new(g).send(h, skb),
+        Some(h) => Fwd::run(g, |f| f.send(h, skb)),
         None => {
             drop(skb);
             Err(ENOTCONN)
@@ -371,7 +399,7 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
     // SAFETY: a valid, unshared skb, ours from here on (the handler
     // consumes it when we return true).
     if let Some(skb) = unsafe { take(skb) } {
-        let _ = Fwd::new(&guard).send(hook, skb);
+        let _ = Fwd::run(&guard, |f| f.send(hook, skb));
     }
     true
 }
@@ -399,6 +427,7 @@ pub(crate) extern "C" fn ng_rs_ether_tx(p: *mut c_void, skb: *mut b::sk_buff) {
 }
 
 /// What a netdevice event is about.
+#[derive(Clone, Copy)]
 pub(crate) enum DevEvent {
     Register,
     Unregister,

@@ -549,8 +549,18 @@ impl<'a> Dump<'a> {
         if hdr.is_null() {
             None
         } else {
+            // SAFETY: `hdr` was just put into this dump's skb.
+            unsafe { bindings::ng_shim_dump_check_consistent(self.cb, hdr) };
             Some(DumpMsg { dump: self, hdr })
         }
+    }
+
+    /// The generation of what this part of the dump shows: messages made
+    /// under another generation than the part before them are flagged
+    /// `NLM_F_DUMP_INTR` (the listing may be inconsistent; start again).
+    pub(crate) fn set_generation(&mut self, generation: u32) {
+        // SAFETY: `cb` is valid and ours for this call.
+        unsafe { bindings::ng_shim_cb_set_generation(self.cb, generation) };
     }
 
     /// The length written so far (the dumpit return value).

@@ -49,25 +49,49 @@ pub(crate) extern "C" fn ng_rs_net_init(net: *mut b::net) -> *mut core::ffi::c_v
     let Some(net) = NonNull::new(net) else {
         return core::ptr::null_mut();
     };
-    match KBox::pin(Graph::new(NetRef(net)), GFP_KERNEL) {
+    let Ok(graph) = Graph::new(NetRef(net)) else {
+        return core::ptr::null_mut();
+    };
+    match KBox::pin_init(graph, GFP_KERNEL) {
         Ok(g) => g.into_foreign().cast_mut(),
         Err(_) => core::ptr::null_mut(),
     }
 }
 
-/// Shuts a namespace's graph down and frees it (called by the shim).
+/// Shuts a namespace's graph down and frees it (called by the shim with the
+/// RTNL held, in the same section that then clears the namespace's slot:
+/// no device can go between the teardown and the clearing, and device
+/// events the teardown itself causes find the graph busy and run before the
+/// teardown returns).
 #[no_mangle]
 pub(crate) extern "C" fn ng_rs_net_exit(graph: *mut core::ffi::c_void) {
     if graph.is_null() {
         return;
     }
-    // SAFETY: `graph` came from `into_foreign` in `ng_rs_net_init`; the shim
-    // calls this once per namespace, after which the slot is cleared.
-    let g = unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::from_foreign(graph) };
-    let _ = g.with(|s| {
-        s.destroy_all();
-        Ok(())
-    });
+    // SAFETY: the shim holds the RTNL for the whole call.
+    let rtnl = unsafe { crate::rtnl::Rtnl::assume_held() };
+    {
+        // SAFETY: `graph` came from `into_foreign` in `ng_rs_net_init` and
+        // is reclaimed only below; the `'static` borrow ends with this
+        // block (`with_rtnl` leaves no graph on its pending list).
+        let g: &'static Graph =
+            unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::borrow(graph) }.get_ref();
+        // A device event handled after the teardown could (in principle)
+        // make a node again: repeat until the graph stays empty.
+        for _ in 0..4 {
+            let empty = g.with_rtnl(&rtnl, |s| {
+                s.destroy_all();
+                s.is_empty()
+            });
+            if empty != Some(false) {
+                break;
+            }
+        }
+    }
+    // SAFETY: as above; the shim clears the slot before it drops the RTNL,
+    // and nothing else reaches the graph meanwhile (RTNL held, and a dying
+    // namespace has no netlink socket left to send requests).
+    drop(unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::from_foreign(graph) });
 }
 
 const _: [unsafe extern "C" fn(*mut b::net) -> *mut core::ffi::c_void; 2] =

@@ -47,6 +47,19 @@ impl Skb {
         self.0.as_ptr()
     }
 
+    /// The frame as plain frames: a GSO frame's segments, any other frame
+    /// itself. `ENOMEM` (the frame gone) if it could not be segmented.
+    pub(crate) fn segments(self) -> DResult<Segments> {
+        // SAFETY: we own the skb; the shim consumes it and hands back the
+        // segments (or the skb itself), each owned by the list.
+        let head = unsafe { bindings::ng_shim_skb_segment(self.into_raw()) };
+        if head.is_null() {
+            Err(ENOMEM)
+        } else {
+            Ok(Segments { head })
+        }
+    }
+
     /// Length in bytes.
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: valid skb (invariant).
@@ -223,5 +236,34 @@ impl crate::pipe_logic::FrameQueue for SkbList {
 impl Drop for SkbList {
     fn drop(&mut self) {
         while crate::pipe_logic::FrameQueue::pop_front(self).is_some() {}
+    }
+}
+
+/// The segments of a frame ([`Skb::segments`]), handed out one by one.
+///
+/// # Invariants
+///
+/// `head` is null or the first skb of a list (through `next`) that we own.
+pub(crate) struct Segments {
+    head: *mut bindings::sk_buff,
+}
+
+impl Iterator for Segments {
+    type Item = Skb;
+
+    fn next(&mut self) -> Option<Skb> {
+        // SAFETY: `head` is null or a list we own (invariant); the shim
+        // unlinks its first skb and gives it to us.
+        let p = unsafe { bindings::ng_shim_skb_list_pop(&mut self.head) };
+        // SAFETY: an unlinked skb of our list, ours alone.
+        NonNull::new(p).map(|p| unsafe { Skb::from_raw(p) })
+    }
+}
+
+impl Drop for Segments {
+    fn drop(&mut self) {
+        for s in self.by_ref() {
+            drop(s);
+        }
     }
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `KVec` operations this kernel's `alloc` does not have yet.
+//! `Vec` (`KVec`, `KVVec`) operations this kernel's `alloc` does not have yet.
 
-use kernel::alloc::KVec;
+use kernel::alloc::{Allocator, Vec};
 
 /// Removal helpers for `KVec`.
 pub(crate) trait VecExt<T> {
@@ -14,7 +14,7 @@ pub(crate) trait VecExt<T> {
     fn insert_at(&mut self, i: usize, v: T) -> Result<(), kernel::alloc::AllocError>;
 }
 
-impl<T> VecExt<T> for KVec<T> {
+impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
     fn insert_at(&mut self, i: usize, v: T) -> Result<(), kernel::alloc::AllocError> {
         let i = i.min(self.len());
         self.push(v, kernel::alloc::flags::GFP_KERNEL)?;

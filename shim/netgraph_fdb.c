@@ -141,6 +141,8 @@ void ng_shim_fdb_walk(struct ng_fdb *f,
 	struct rhashtable_iter it;
 	struct ng_fdb_entry *e;
 
+	unsigned int n = 0;
+
 	might_sleep();
 	rhashtable_walk_enter(&f->ht, &it);
 	rhashtable_walk_start(&it);
@@ -153,6 +155,13 @@ void ng_shim_fdb_walk(struct ng_fdb *f,
 		}
 		if (!e || !cb(ctx, e))
 			break;
+		/* Millions of entries: leave the read section now and then, so
+		 * that the walk stalls neither RCU nor the CPU. */
+		if (++n % 1024 == 0) {
+			rhashtable_walk_stop(&it);
+			cond_resched();
+			rhashtable_walk_start(&it);
+		}
 	}
 	rhashtable_walk_stop(&it);
 	rhashtable_walk_exit(&it);

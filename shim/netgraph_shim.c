@@ -5,6 +5,7 @@
  * pernet operations, netlink notifier) that forward into Rust.
  */
 #include "netgraph_shim.h"
+#include <net/gso.h>
 
 static unsigned int ng_net_id __read_mostly;
 static struct workqueue_struct *ng_wq;
@@ -131,7 +132,9 @@ static struct genl_family ng_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = ng_ops,
 	.n_ops = ARRAY_SIZE(ng_ops),
-	.resv_start_op = NETGRAPH_CMD_MAX + 1,
+	/* Every command gets strict attribute validation and a checked
+	 * header (reserved field zero): none is legacy. */
+	.resv_start_op = 0,
 	.mcgrps = ng_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(ng_mcgrps),
 };
@@ -157,12 +160,17 @@ static void __net_exit ng_net_exit(struct net *net)
 
 	/* eiface devices owned by other namespaces go home first. */
 	ng_dev_net_exit(net);
-	/* Device events for this namespace see no graph from now on. */
+	/*
+	 * One RTNL section for the teardown and the slot: no device can go
+	 * between them (its event would find no graph while a node still
+	 * used it). Events the teardown itself causes reach the graph while
+	 * it is busy and run before the teardown returns.
+	 */
 	rtnl_lock();
 	graph = pn->graph;
+	ng_rs_net_exit(graph);
 	pn->graph = NULL;
 	rtnl_unlock();
-	ng_rs_net_exit(graph);
 }
 
 /* A device subsystem: eiface nodes own net devices. */
@@ -461,6 +469,18 @@ u32 ng_shim_cb_seq(struct netlink_callback *cb)
 	return cb->nlh->nlmsg_seq;
 }
 
+/* The graph's generation while this part of the dump is made: a message of
+ * a later part made under another generation carries NLM_F_DUMP_INTR. */
+void ng_shim_cb_set_generation(struct netlink_callback *cb, u32 generation)
+{
+	cb->seq = generation;
+}
+
+void ng_shim_dump_check_consistent(struct netlink_callback *cb, void *hdr)
+{
+	genl_dump_check_consistent(cb, hdr);
+}
+
 long *ng_shim_cb_args(struct netlink_callback *cb)
 {
 	return cb->args;
@@ -529,6 +549,49 @@ void ng_shim_kfree_skb(struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
+/*
+ * A GSO frame as its segments (a list through ->next, checksums done), any
+ * other frame as itself; NULL (the frame freed) if it cannot be segmented.
+ * For destinations that take plain frames of bounded size (socket nodes:
+ * a netlink attribute holds at most 65 531 bytes).
+ */
+struct sk_buff *ng_shim_skb_segment(struct sk_buff *skb)
+{
+	struct sk_buff *segs, *s, *next, **tail;
+
+	if (!skb_is_gso(skb))
+		return skb;
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	consume_skb(skb);
+	/* Keep only segments whose checksum could be completed. */
+	tail = &segs;
+	skb_list_walk_safe(segs, s, next) {
+		if (s->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(s)) {
+			*tail = next;
+			skb_mark_not_on_list(s);
+			kfree_skb(s);
+			continue;
+		}
+		tail = &s->next;
+	}
+	return segs;
+}
+
+struct sk_buff *ng_shim_skb_list_pop(struct sk_buff **head)
+{
+	struct sk_buff *skb = *head;
+
+	if (skb) {
+		*head = skb->next;
+		skb_mark_not_on_list(skb);
+	}
+	return skb;
+}
+
 /* An inline without CONFIG_TRACEPOINTS, so always wrapped. */
 void ng_shim_consume_skb(struct sk_buff *skb)
 {
@@ -543,6 +606,42 @@ int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
 	if (!nla)
 		return -EMSGSIZE;
 	return skb_copy_bits(skb, 0, nla_data(nla), skb->len);
+}
+
+/* --- the frame being forwarded on this CPU --- */
+
+/*
+ * The forwarding context of the frame the graph handles on this CPU, so
+ * that a frame coming back into the graph synchronously (through a device:
+ * a Linux bridge with eiface ports) shares its budget instead of starting
+ * a fresh one. Only with bottom halves off or in a softirq (the data path),
+ * where nothing else that forwards can run on this CPU until the entry is
+ * done; elsewhere there is no context.
+ */
+static DEFINE_PER_CPU(void *, ng_fwd_ctx);
+
+static bool ng_fwd_ctx_ok(void)
+{
+	return in_softirq() && !in_hardirq() && !in_nmi();
+}
+
+void *ng_shim_fwd_ctx(void)
+{
+	return ng_fwd_ctx_ok() ? this_cpu_read(ng_fwd_ctx) : NULL;
+}
+
+bool ng_shim_fwd_ctx_enter(void *ctx)
+{
+	if (!ng_fwd_ctx_ok() || this_cpu_read(ng_fwd_ctx))
+		return false;
+	this_cpu_write(ng_fwd_ctx, ctx);
+	return true;
+}
+
+void ng_shim_fwd_ctx_leave(void *ctx)
+{
+	WARN_ON_ONCE(this_cpu_read(ng_fwd_ctx) != ctx);
+	this_cpu_write(ng_fwd_ctx, NULL);
 }
 
 /* --- scheduling --- */

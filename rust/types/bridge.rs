@@ -9,7 +9,7 @@
 //! second ages hosts and unmutes looped links.
 
 use crate::bridge_logic::{self as bl, HookName, Learn, STATS, UPLINK};
-use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS, ENOENT, ENOMEM, ENOTCONN};
+use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS, ENOENT, ENOMEM, ENOSPC, ENOTCONN};
 use crate::fdb::{Entry, Fdb, FdbIter};
 use crate::graph::{Emit, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
@@ -85,7 +85,11 @@ const MOVE: Kind = Kind::Struct(&[
     Field::new("hook", Kind::Str(31)),
 ]);
 
-static MSGS: [MsgDesc; 9] = [
+/// Hosts a bridge learns at most unless configured (`setmaxhosts`): a table
+/// fed from the wire must be bounded. FreeBSD has no bound.
+const DEFAULT_MAX_HOSTS: u32 = 65536;
+
+static MSGS: [MsgDesc; 11] = [
     MsgDesc::set("setconfig", 1, Some(Field::new("", CONFIG))),
     MsgDesc::get("getconfig", 2, Field::new("", CONFIG)),
     MsgDesc::set("reset", 3, None),
@@ -101,6 +105,9 @@ static MSGS: [MsgDesc; 9] = [
     MsgDesc::get("gettable", 7, Field::new("", TABLE)).dumped(),
     MsgDesc::set("setpersistent", 8, None),
     MsgDesc::set("movehost", 9, Some(Field::new("", MOVE))),
+    // Not in FreeBSD: the bound on the host table (numbers past FreeBSD's).
+    MsgDesc::set("setmaxhosts", 100, Some(Field::new("", Kind::U32))),
+    MsgDesc::get("getmaxhosts", 101, Field::new("", Kind::U32)),
 ];
 
 /// One connected link.
@@ -137,6 +144,9 @@ struct Bridge {
     loop_timeout: AtomicU32,
     max_staleness: AtomicU32,
     min_stable_age: AtomicU32,
+    /// Most hosts learned; past it frames still go, unlearned, counted in
+    /// their link's `memoryFailures`.
+    max_hosts: AtomicU32,
     persistent: AtomicBool,
     /// Decided by the first hook: an uplink first makes the bridge
     /// restrictive (normal links get no unknown unicast), for good.
@@ -160,6 +170,7 @@ fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
             loop_timeout: AtomicU32::new(60),
             max_staleness: AtomicU32::new(900),
             min_stable_age: AtomicU32::new(1),
+            max_hosts: AtomicU32::new(DEFAULT_MAX_HOSTS),
             persistent: AtomicBool::new(false),
             restrictive: AtomicBool::new(false),
             mode_set: AtomicBool::new(false),
@@ -491,10 +502,17 @@ impl NodeImpl for Bridge {
                 }
                 match self.learn(&g, &addr, self.fdb.lookup(&g, &addr), link, true) {
                     Err(e) if e == ENOMEM => return fail(ENOMEM, "no memory for the host"),
+                    Err(e) if e == ENOSPC => {
+                        return fail(ENOSPC, "the host table is full (see setmaxhosts)")
+                    }
                     Err(_) => return fail(ELOOP, "loop detected: host moved too fast"),
                     Ok(_) => {}
                 }
             }
+            100 => self
+                .max_hosts
+                .store(args.map_or(DEFAULT_MAX_HOSTS, |a| a.int() as u32), Ordering::Relaxed),
+            101 => out.u32(1, self.max_hosts.load(Ordering::Relaxed))?,
             _ => return fail(EINVAL, "unknown message for bridge"),
         }
         Ok(After::Keep)
@@ -589,6 +607,12 @@ impl NodeImpl for Bridge {
         // Learning, visible to the very next frame.
         let learned = match self.learn(g, &src, known, link, link.learns) {
             Ok(e) => e,
+            // A full table: the frame goes on, its source unlearned
+            // (FreeBSD has no bound, and drops what it cannot learn).
+            Err(e) if e == ENOSPC => {
+                link.stats.add(bl::MEMORY_FAILURES, 1);
+                None
+            }
             Err(e) => {
                 let c = if e == ENOMEM {
                     bl::MEMORY_FAILURES
@@ -676,6 +700,9 @@ impl Bridge {
             self.min_stable_age.load(Ordering::Relaxed),
         ) {
             Learn::Keep => Ok(known),
+            Learn::Insert if self.fdb.count() >= self.max_hosts.load(Ordering::Relaxed) => {
+                Err(ENOSPC)
+            }
             Learn::Insert => self
                 .fdb
                 .learn(g, addr, link.tag, true)

@@ -289,41 +289,42 @@ fn create(s: &mut GraphState, net: NetRef, d: DevRef<'_>) -> NlResult {
     }
 }
 
-/// A netdevice event: ether nodes follow their devices.
+/// A netdevice event: ether nodes follow their devices. An event caused by
+/// the graph's own operation (an eiface shutdown unregistering a device
+/// that has an ether node) is handled when that operation ends, still under
+/// the same RTNL section: none is lost.
 pub(crate) fn netdev_event(rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     if !d.is_ether() {
         return;
     }
+    if let Some(g) = pernet::graph(d.net()) {
+        g.device_event(rtnl, handle_event, ev, d);
+    }
+}
+
+fn handle_event(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     let net = d.net();
-    let Some(g) = pernet::graph(net) else {
-        return;
-    };
-    let done = g.with_rtnl(rtnl, |s| {
-        let mut mc = crate::control::Mcast { net };
-        match ev {
-            DevEvent::Register => {
-                if s.devices.get(&d.key()).is_none() {
-                    let _ = create(s, net, d);
-                }
+    let mut mc = crate::control::Mcast { net };
+    match ev {
+        DevEvent::Register => {
+            if s.devices.get(&d.key()).is_none() {
+                let _ = create(s, net, d);
             }
-            DevEvent::Unregister => {
-                if let Some(id) = s.devices.remove(&d.key()) {
-                    s.destroy(id, &mut mc);
-                }
+        }
+        DevEvent::Unregister => {
+            if let Some(id) = s.devices.remove(&d.key()) {
+                s.destroy(id, &mut mc);
             }
-            DevEvent::Rename => {
-                if let Some(&id) = s.devices.get(&d.key()) {
-                    if let Some(n) = d.name().and_then(|n| path::ether_node_name(n.as_bytes())) {
-                        if s.name(id, n.as_bytes(), &mut mc).is_err() {
-                            pr_info!("cannot rename the ether node of a renamed device\n");
-                        }
+        }
+        DevEvent::Rename => {
+            if let Some(&id) = s.devices.get(&d.key()) {
+                if let Some(n) = d.name().and_then(|n| path::ether_node_name(n.as_bytes())) {
+                    if s.name(id, n.as_bytes(), &mut mc).is_err() {
+                        pr_info!("cannot rename the ether node of a renamed device\n");
                     }
                 }
             }
         }
-    });
-    if done.is_none() && !d.is_eiface() {
-        pr_warn!("device event while its namespace's graph is busy; ignored\n");
     }
 }
 

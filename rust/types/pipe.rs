@@ -494,7 +494,6 @@ impl NodeImpl for Pipe {
             return;
         }
         let g = rcu::read_lock();
-        let mut fwd = Fwd::new(&g);
-        self.deliver(&mut fwd, node, which as usize, out);
+        Fwd::run(&g, |fwd| self.deliver(fwd, node, which as usize, out));
     }
 }

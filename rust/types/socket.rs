@@ -5,7 +5,7 @@
 //! Accepts any hook name and stays when its last hook goes.
 
 use crate::bindings as b;
-use crate::errno::DResult;
+use crate::errno::{DResult, EMSGSIZE, ENOBUFS};
 use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
 use crate::netlink::{AttrWriter, Msg, NetRef};
 use crate::rtnl::Rtnl;
@@ -35,9 +35,40 @@ impl NodeImpl for Socket {
         Some(self.portid)
     }
 
-    /// Delivers the frame to the socket as a NETGRAPH_CMD_DATA message. A
-    /// full socket buffer drops it and returns the error to the sender.
-    fn rcvdata(&self, _fwd: &mut Fwd<'_>, _node: &Node, hook: &Hook, skb: Skb) -> DResult {
+    /// Delivers the frame to the socket as NETGRAPH_CMD_DATA messages: a
+    /// GSO frame (GRO on `lower` makes them) as its segments. What cannot
+    /// be delivered (bigger than an attribute holds, no memory, a full
+    /// socket buffer, more than [`crate::graph::MAX_SOCKET_DELIVERIES`] of
+    /// one injected frame's copies) is dropped, counted, and its error
+    /// returned to the sender.
+    fn rcvdata(&self, fwd: &mut Fwd<'_>, node: &Node, hook: &Hook, skb: Skb) -> DResult {
+        let segs = skb.segments().inspect_err(|_| node.count_drop())?;
+        let mut r = Ok(());
+        for seg in segs {
+            // A loop's copies must not fill the socket (its buffer also
+            // takes the replies to its requests).
+            if !fwd.socket_delivery() {
+                node.count_drop();
+                r = Err(ENOBUFS);
+                continue;
+            }
+            if let Err(e) = self.deliver(hook, seg) {
+                node.count_drop();
+                r = Err(e);
+            }
+        }
+        r
+    }
+}
+
+/// The most a DATA attribute holds (its length is 16 bits, header included).
+const MAX_DATA: u32 = 65535 - 4;
+
+impl Socket {
+    fn deliver(&self, hook: &Hook, skb: Skb) -> DResult {
+        if skb.len() > MAX_DATA {
+            return Err(EMSGSIZE);
+        }
         // Sized to the frame: the hook name and DATA attributes with their
         // headers and padding fit in 64 bytes besides the frame itself.
         let room = skb.len() as usize + 64;

@@ -18,6 +18,10 @@ expect_fail 71 "Operation not permitted" as_nobody ngctl rmhook perm: a
 expect_fail 71 "Operation not permitted" as_nobody ngctl name perm: other
 expect_fail 71 "Operation not permitted" as_nobody ngctl shutdown perm:
 expect_fail 71 "Operation not permitted" as_nobody ngctl msg perm: setpersistent
+# Names are not anyone's: an unprivileged socket node stays unnamed (ngctl
+# falls back to that), and cannot take a name admin scripts use.
+expect_eq "$(as_nobody ngctl -j list | jq '[.[] | select(.type == "socket" and .name == null)] | length')" 1 "unprivileged ngctl's node is unnamed"
+expect_fail 71 "naming a node needs CAP_NET_ADMIN" as_nobody ngctl -N squat list
 # Writing data out of its own socket node changes state too.
 expect_fail 71 "Operation not permitted" as_nobody ngctl write nosuch 1
 # The root of a user namespace that owns a network namespace has the right

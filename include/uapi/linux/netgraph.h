@@ -119,6 +119,11 @@ enum netgraph_node_attr {
 	 */
 	NETGRAPH_NODE_A_LOOP_DROPS,
 	NETGRAPH_NODE_A_PAD,
+	/*
+	 * u64: other frames this node dropped (out of memory, a frame too
+	 * big for its destination, a full socket buffer, ...).
+	 */
+	NETGRAPH_NODE_A_DROPS,
 
 	__NETGRAPH_NODE_A_MAX,
 	NETGRAPH_NODE_A_MAX = __NETGRAPH_NODE_A_MAX - 1

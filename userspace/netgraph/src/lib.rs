@@ -259,6 +259,8 @@ pub struct NodeInfo {
     pub hooks: u32,
     /// Frames dropped here by the forwarding budget (loops, deep chains).
     pub loop_drops: u64,
+    /// Other frames the node dropped (out of memory, too big, socket full).
+    pub drops: u64,
 }
 
 impl NodeInfo {
@@ -273,6 +275,7 @@ impl NodeInfo {
                 .ok_or_else(|| Error::Decode("node without id".into()))?,
             hooks: a.u32(na::NETGRAPH_NODE_A_HOOKS).unwrap_or(0),
             loop_drops: a.u64(na::NETGRAPH_NODE_A_LOOP_DROPS).unwrap_or(0),
+            drops: a.u64(na::NETGRAPH_NODE_A_DROPS).unwrap_or(0),
         })
     }
 
@@ -541,7 +544,13 @@ impl Client {
     /// [`Client::next_async`].
     fn answers(&mut self, seq: u32, mut f: impl FnMut(NgMsg) -> Result<()>) -> Result<()> {
         loop {
-            for (h, m, e) in self.recv_batch()? {
+            let batch = match self.recv_batch() {
+                // Frames for this socket's node overran its buffer: they
+                // are lost (the kernel counts them), the answer is not.
+                Err(Error::Io(e)) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
+                r => r?,
+            };
+            for (h, m, e) in batch {
                 if h.sequence_number != seq {
                     if let Some(m) = m {
                         self.pending.push_back(m);
@@ -984,6 +993,7 @@ mod tests {
             id: 0x2a,
             hooks: 0,
             loop_drops: 0,
+            drops: 0,
         };
         assert_eq!(n.addr(), "[2a]:");
         n.name = Some("h".into());

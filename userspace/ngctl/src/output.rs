@@ -172,6 +172,7 @@ pub fn json_node(n: &NodeInfo) -> Value {
         "id": n.id,
         "hooks": n.hooks,
         "loop_drops": n.loop_drops,
+        "drops": n.drops,
     })
 }
 
@@ -243,6 +244,7 @@ mod tests {
             id,
             hooks,
             loop_drops: 0,
+            drops: 0,
         }
     }
 

@@ -47,8 +47,13 @@ fn run(args: &Args) -> Result<(), String> {
         netgraph::enter_netns(ns)?;
     }
     let mut cl = Client::open().map_err(|e| e.to_string())?;
-    cl.create_socket_node(Some(&format!("nghook{}", std::process::id())))
-        .map_err(|e| format!("can't create node: {e}"))?;
+    // Unnamed when naming is refused (it needs CAP_NET_ADMIN).
+    let name = format!("nghook{}", std::process::id());
+    match cl.create_socket_node(Some(&name)) {
+        Err(e) if e.errno() == Some(nix::errno::Errno::EPERM as i32) => cl.create_socket_node(None),
+        r => r,
+    }
+    .map_err(|e| format!("can't create node: {e}"))?;
     cl.connect(".", &args.path, HOOK, &args.hookname)
         .map_err(|e| format!("can't connect to {}: {e}", args.path))?;
     let mut out = std::io::stdout().lock();
