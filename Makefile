@@ -13,7 +13,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 
 
-.PHONY: all deps kernel module bench-module ngctl host-test test demo vm bench install clean fmt check
+.PHONY: all deps kernel module bench-module ngctl host-test test demo vm bench fuzz stress install clean fmt check
 
 all: module ngctl
 
@@ -56,6 +56,23 @@ BENCH_KERNEL ?= bench
 bench: ngctl
 	@NG_VM_KERNEL=$(BENCH_KERNEL) tests/vm/run env BENCH_CASES="$(BENCH_CASES)" BENCH_ROUNDS="$(BENCH_ROUNDS)" \
 		BENCH_COUNT="$(BENCH_COUNT)" tests/bench.sh
+
+# The netlink fuzzer for as long as asked, in the VM on the sanitizer kernel
+# (the kernel log is checked after it as after every scenario).
+# make fuzz [FUZZ_SECONDS=600] [FUZZ_SEED=N] [FUZZ_PROCS=4]
+FUZZ_SECONDS ?= 600
+FUZZ_PROCS ?= 4
+fuzz: module ngctl
+	@NG_VM_TIMEOUT=$$(( $(FUZZ_SECONDS) + 600 )) tests/vm/run ngfuzz --seconds $(FUZZ_SECONDS) \
+		--procs $(FUZZ_PROCS) --netns 3 $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+# The long versions of the scale, fuzz and churn scenarios: 100 000 nodes and
+# hosts, a million fuzzed messages, 1 000 namespace cycles, 5 minutes of
+# parallel writers (hours under software emulation).
+stress: module ngctl
+	@NG_VM_TIMEOUT=36000 tests/vm/run env NG_SCENARIO_TIMEOUT=30000 NG_SCALE=100000 \
+		NG_FUZZ_MESSAGES=1000000 NG_CHURN_CYCLES=1000 NG_CHURN_SECONDS=300 \
+		tests/vm/scenarios 18-scale 27-bridge-table 40-fuzz 42-churn
 
 vm: module ngctl
 	@NG_VM_INTERACTIVE=1 tests/vm/run bash

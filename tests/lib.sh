@@ -128,7 +128,7 @@ wait_subscribed() {
 	for i in $(seq 400); do
 		kill -0 "$pid" 2>/dev/null || fail "process $pid exited before subscribing"
 		pids=$pid
-		for p in $(seq 3); do pids="$pids $(for q in $pids; do pgrep -P "$q"; done)"; done
+		for p in $(seq 3); do pids="$pids $(for q in $pids; do pgrep -P "$q" || true; done)"; done
 		inodes=$(for q in $pids; do ls -l /proc/"$q"/fd 2>/dev/null; done | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | sort -u | paste -sd'|')
 		if [ -n "$inodes" ] && awk -v re="^($inodes)\$" '$2 == 16 && $4 != "00000000" && $10 ~ re { f = 1 } END { exit !f }' /proc/net/netlink; then
 			return 0

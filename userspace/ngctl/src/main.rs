@@ -275,11 +275,20 @@ fn main() -> ExitCode {
             return ExitCode::from(EX_OSERR);
         }
     };
+    // FreeBSD names the node ngctlPID; naming needs CAP_NET_ADMIN here, so
+    // an unprivileged ngctl (reads only) runs unnamed when refused. A name
+    // asked for with -N is not dropped silently.
     let name = args
         .nodename
         .clone()
         .unwrap_or_else(|| format!("ngctl{}", std::process::id()));
-    if let Err(e) = client.create_socket_node(Some(&name)) {
+    let made = match client.create_socket_node(Some(&name)) {
+        Err(e) if e.errno() == Some(libc_eperm()) && args.nodename.is_none() => {
+            client.create_socket_node(None)
+        }
+        r => r,
+    };
+    if let Err(e) = made {
         eprintln!("ngctl: can't create node: {e}");
         return ExitCode::from(EX_OSERR);
     }
@@ -288,6 +297,17 @@ fn main() -> ExitCode {
         json: args.json,
         depth: 0,
     };
+    // Fault-injection sweeps (tests/scenarios/41-fault-injection.sh): the
+    // n-th allocation the kernel makes for the commands fails (fail-nth,
+    // Documentation/fault-injection); "not reached" when they made fewer,
+    // so a sweep knows it is done.
+    let nth = std::env::var("NGCTL_FAIL_NTH").ok();
+    if let Some(n) = &nth {
+        if let Err(e) = std::fs::write("/proc/thread-self/fail-nth", n) {
+            eprintln!("ngctl: fail-nth: {e}");
+            return ExitCode::from(EX_OSERR);
+        }
+    }
     let status = if !args.command.is_empty() {
         match commands::run_words(&mut ctx, &args.command) {
             Ok(()) => 0,
@@ -311,5 +331,17 @@ fn main() -> ExitCode {
         eprintln!("usage: ngctl [-d] [-f file] [-n netns] [-N nodename] [-j] [command ...]");
         EX_USAGE
     };
+    if nth.is_some() {
+        let left = std::fs::read_to_string("/proc/thread-self/fail-nth").unwrap_or_default();
+        let _ = std::fs::write("/proc/thread-self/fail-nth", "0");
+        if left.trim() != "0" {
+            eprintln!("ngctl: fail-nth: not reached");
+        }
+    }
     ExitCode::from(status)
+}
+
+/// EPERM, the refusal of an unprivileged node name.
+fn libc_eperm() -> i32 {
+    nix::errno::Errno::EPERM as i32
 }
