@@ -257,7 +257,11 @@ impl<'g> Fwd<'g> {
         let entered = unsafe { crate::bindings::ng_shim_fwd_ctx_enter(p) };
         let r = f(&mut Fwd { guard, sh: &sh });
         loop {
-            let next = sh.pending.try_borrow_mut().ok().and_then(|mut q| q.pop_last());
+            let next = sh
+                .pending
+                .try_borrow_mut()
+                .ok()
+                .and_then(|mut q| q.pop_last());
             let Some((hook, skb)) = next else {
                 break;
             };
@@ -266,7 +270,7 @@ impl<'g> Fwd<'g> {
             // read section nested in `guard`'s, which still lasts: it is
             // not freed before a grace period after `guard` ends.
             let hook = unsafe { &*hook };
-            let _ = Fwd { guard, sh: &sh }.send(hook, skb);
+            let _ = Fwd { guard, sh: &sh }.deliver(hook, skb);
         }
         if entered {
             // SAFETY: we set the slot above.
@@ -316,21 +320,35 @@ impl<'g> Fwd<'g> {
     /// `ELOOP`. Inlined: a hop costs the receiving node's call only.
     #[inline(always)]
     pub(crate) fn send(&mut self, hook: &Hook, skb: Skb) -> DResult {
-        let Some(peer) = hook.peer.get(self.guard) else {
-            drop(skb);
-            return Err(ENOTCONN);
-        };
         let sh = self.sh;
         if sh.budget.get() == 0 {
             hook.node.loop_drops.fetch_add(1, Ordering::Relaxed);
             drop(skb);
             return Err(ELOOP);
         }
-        let depth = sh.depth.get();
-        if depth >= MAX_DEPTH {
+        if hook.peer.get(self.guard).is_none() {
+            drop(skb);
+            return Err(ENOTCONN);
+        }
+        // Charged now, delivered now or later: what is put off is bounded
+        // by the budget too.
+        sh.budget.set(sh.budget.get() - 1);
+        if sh.depth.get() >= MAX_DEPTH {
             return self.put_off(hook, skb);
         }
-        sh.budget.set(sh.budget.get() - 1);
+        self.deliver(hook, skb)
+    }
+
+    /// Hands `skb` to the peer of `hook`, one level deeper (the delivery is
+    /// already charged to the budget).
+    #[inline(always)]
+    fn deliver(&mut self, hook: &Hook, skb: Skb) -> DResult {
+        let Some(peer) = hook.peer.get(self.guard) else {
+            drop(skb);
+            return Err(ENOTCONN);
+        };
+        let sh = self.sh;
+        let depth = sh.depth.get();
         sh.depth.set(depth + 1);
         let node = &peer.node;
         let r = node.imp.rcvdata(self, node, peer, skb);

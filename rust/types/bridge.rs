@@ -509,9 +509,10 @@ impl NodeImpl for Bridge {
                     Ok(_) => {}
                 }
             }
-            100 => self
-                .max_hosts
-                .store(args.map_or(DEFAULT_MAX_HOSTS, |a| a.int() as u32), Ordering::Relaxed),
+            100 => self.max_hosts.store(
+                args.map_or(DEFAULT_MAX_HOSTS, |a| a.int() as u32),
+                Ordering::Relaxed,
+            ),
             101 => out.u32(1, self.max_hosts.load(Ordering::Relaxed))?,
             _ => return fail(EINVAL, "unknown message for bridge"),
         }
