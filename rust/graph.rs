@@ -721,10 +721,10 @@ impl Graph {
     /// Runs `f` on the graph for reading, without the RTNL.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Reader<'_>) -> T) -> T {
         let _l = self.lock.lock();
+        // The reference is unique, but `Reader` lets it be used for reading
+        // only (the tree cursor of `list_from` wants `&mut`).
         // SAFETY: `lock` is held, so no other reference to the state exists
-        // (type invariant: writers hold it too). The reference is unique,
-        // but `Reader` lets it be used for reading only (the tree cursor of
-        // `list_from` wants `&mut`).
+        // (type invariant: writers hold it too).
         let s = unsafe { &mut *self.state.get() };
         f(&mut Reader(s))
     }
@@ -818,11 +818,12 @@ impl Graph {
             // What `f` caused on this graph's devices, in order (handlers
             // may defer more).
             while let Some(d) = self.pop_deferred() {
-                // SAFETY: the entry was queued by `device_event` while an
-                // operation of this RTNL holder was running (on this graph,
-                // or on another whose `with_rtnl` is draining us now), and
-                // the RTNL has been held since (`rtnl` is borrowed for the
-                // whole `with_rtnl` call).
+                // The entry was queued by `device_event` while an operation
+                // of this RTNL holder was running (on this graph, or on
+                // another whose `with_rtnl` is draining us now), and the
+                // RTNL has been held since (`rtnl` is borrowed for the whole
+                // `with_rtnl` call).
+                // SAFETY: as just said.
                 let dev = unsafe { d.dev.get(rtnl) };
                 (d.run)(s, rtnl, d.ev, dev);
             }

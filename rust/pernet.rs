@@ -71,11 +71,12 @@ pub(crate) extern "C" fn ng_rs_net_exit(graph: *mut core::ffi::c_void) {
     // SAFETY: the shim holds the RTNL for the whole call.
     let rtnl = unsafe { crate::rtnl::Rtnl::assume_held() };
     {
-        // SAFETY: `graph` came from `into_foreign` in `ng_rs_net_init` and
-        // is reclaimed only below; the `'static` borrow ends with this
-        // block (`with_rtnl` leaves no graph on its pending list).
-        let g: &'static Graph =
-            unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::borrow(graph) }.get_ref();
+        // `graph` came from `into_foreign` in `ng_rs_net_init` and is
+        // reclaimed only below; the `'static` borrow ends with this block
+        // (`with_rtnl` leaves no graph on its pending list).
+        // SAFETY: as just said.
+        let b = unsafe { <Pin<KBox<Graph>> as ForeignOwnable>::borrow(graph) };
+        let g: &'static Graph = b.get_ref();
         // A device event handled after the teardown could (in principle)
         // make a node again: repeat until the graph stays empty.
         for _ in 0..4 {
