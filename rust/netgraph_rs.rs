@@ -19,6 +19,7 @@ mod errno;
 mod fdb;
 mod graph;
 mod msg;
+mod msg_schema;
 mod netdev;
 mod netlink;
 // Shared with the host tests (tests/host), where its items are public API.

@@ -18,3 +18,9 @@ pub mod pipe_logic;
 
 #[cfg(test)]
 mod pipe_tests;
+
+#[path = "../../../rust/msg_schema.rs"]
+pub mod msg_schema;
+
+#[cfg(test)]
+mod msg_tests;
