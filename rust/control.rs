@@ -4,7 +4,8 @@
 
 use crate::bindings as b;
 use crate::errno::{
-    DResult, EHOSTUNREACH, EINVAL, ELOOP, ENODEV, ENOENT, ENOTCONN, EOPNOTSUPP, EPERM,
+    DResult, Errno, EHOSTUNREACH, EINVAL, ELOOP, EMSGSIZE, ENETDOWN, ENOBUFS, ENODEV, ENOENT,
+    ENOMEM, ENOTCONN, EOPNOTSUPP, EPERM,
 };
 use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
 use crate::msg::{self, After, Out};
@@ -287,7 +288,7 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                     return fail(ELOOP, "frame dropped: forwarding loop or chain too deep")
                 }
                 Err(e) if e == ENOTCONN => return fail(ENOTCONN, "hook is not connected"),
-                Err(e) => return Err(e.into()),
+                Err(e) => return fail(e, data_error_text(e)),
             }
         }
         _ => return fail(EOPNOTSUPP, "command not supported yet"),
@@ -539,3 +540,17 @@ const _: [unsafe extern "C" fn(*mut b::sk_buff, *mut b::genl_info) -> i32; 2] =
 const _: [unsafe extern "C" fn(*mut b::sk_buff, *mut b::netlink_callback) -> i32; 2] =
     [b::ng_rs_dumpit, ng_rs_dumpit];
 const _: [unsafe extern "C" fn(*mut b::net, u32); 2] = [b::ng_rs_sock_release, ng_rs_sock_release];
+
+/// Why a frame written by a socket was not (all) delivered: the errno a
+/// node or device on its way returned, in words.
+fn data_error_text(e: Errno) -> &'static str {
+    match e {
+        e if e == ENETDOWN => "frame dropped: the interface is down",
+        e if e == EMSGSIZE => "frame dropped: too big for where it was going",
+        e if e == ENOBUFS || e == ENOMEM => {
+            "frame dropped: out of memory or a full socket buffer (counted in the node's drops)"
+        }
+        e if e == EINVAL => "frame refused by a node on its way (too short or malformed for it)",
+        _ => "frame not delivered",
+    }
+}

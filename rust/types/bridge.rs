@@ -9,7 +9,7 @@
 //! second ages hosts and unmutes looped links.
 
 use crate::bridge_logic::{self as bl, HookName, Learn, STATS, UPLINK};
-use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS, ENOENT, ENOMEM, ENOSPC, ENOTCONN};
+use crate::errno::{DResult, EINVAL, ELOOP, ENOENT, ENOMEM, ENOSPC, ENOTCONN};
 use crate::fdb::{Entry, Fdb, FdbIter};
 use crate::graph::{Emit, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
@@ -608,19 +608,15 @@ impl NodeImpl for Bridge {
         // Learning, visible to the very next frame.
         let learned = match self.learn(g, &src, known, link, link.learns) {
             Ok(e) => e,
-            // A full table: the frame goes on, its source unlearned
-            // (FreeBSD has no bound, and drops what it cannot learn).
-            Err(e) if e == ENOSPC => {
+            // A full table, or no memory for the entry: the frame goes on,
+            // its source unlearned, counted in memoryFailures (FreeBSD has
+            // no bound, and drops what it cannot learn).
+            Err(e) if e == ENOSPC || e == ENOMEM => {
                 link.stats.add(bl::MEMORY_FAILURES, 1);
                 None
             }
             Err(e) => {
-                let c = if e == ENOMEM {
-                    bl::MEMORY_FAILURES
-                } else {
-                    bl::LOOP_DROPS
-                };
-                link.stats.add(c, 1);
+                link.stats.add(bl::LOOP_DROPS, 1);
                 drop(skb);
                 return Err(e);
             }
@@ -663,12 +659,19 @@ impl NodeImpl for Bridge {
                 drop(skb);
                 return Err(ELOOP);
             }
-            let Some(copy) = skb.clone_atomic() else {
-                link.stats.add(bl::MEMORY_FAILURES, 1);
-                drop(skb);
-                return Err(ENOBUFS);
-            };
-            let _ = self.xmit(fwd, to, copy, len, &dst);
+            // A copy that cannot be made is dropped and counted (in the
+            // node's drops and the link's memoryFailures); the flood goes
+            // on to the other links (FreeBSD gives up on them and the
+            // original).
+            match skb.clone_atomic() {
+                Some(copy) => {
+                    let _ = self.xmit(fwd, to, copy, len, &dst);
+                }
+                None => {
+                    link.stats.add(bl::MEMORY_FAILURES, 1);
+                    hook.node.count_drop();
+                }
+            }
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! `hub`: a frame received on one hook goes out of every other hook.
 //! Any hook name; shuts down with its last hook unless persistent.
 
-use crate::errno::{DResult, EINVAL, ELOOP, ENOBUFS};
+use crate::errno::{DResult, EINVAL, ELOOP};
 use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, MsgDesc, Out, Value};
 use crate::netlink::{fail, NetRef, NlResult};
@@ -60,8 +60,8 @@ impl NodeImpl for Hub {
     }
 
     /// Out of every other hook: copies to all but the last, which gets the
-    /// original. A failed copy stops the flood with ENOBUFS; errors of the
-    /// copies are ignored, the original's error is returned (FreeBSD).
+    /// original. Errors of the copies are ignored, the original's error is
+    /// returned (FreeBSD); a copy without memory is a counted drop.
     fn rcvdata(&self, fwd: &mut Fwd<'_>, node: &Node, hook: &Hook, skb: Skb) -> DResult {
         let hooks = fwd.hooks(node);
         let is_other = |h: &&kernel::sync::Arc<Hook>| !core::ptr::eq(&***h, hook);
@@ -83,11 +83,15 @@ impl NodeImpl for Hub {
                 drop(skb);
                 return Err(ELOOP);
             }
-            let Some(copy) = skb.clone_atomic() else {
-                drop(skb);
-                return Err(ENOBUFS);
-            };
-            let _ = fwd.send(h, copy);
+            // A copy that cannot be made is dropped and counted; the flood
+            // goes on (FreeBSD gives up on the remaining hooks and the
+            // original, uncounted).
+            match skb.clone_atomic() {
+                Some(copy) => {
+                    let _ = fwd.send(h, copy);
+                }
+                None => node.count_drop(),
+            }
         }
         Ok(())
     }

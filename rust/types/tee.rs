@@ -183,12 +183,16 @@ impl NodeImpl for Tee {
             return Ok(());
         };
         if let Some(c) = copy {
-            if let Some(dup) = skb.clone_atomic() {
-                if fwd.send(c, dup).is_ok() {
-                    let s = &self.stats[c.tag as usize];
-                    s.out_frames.fetch_add(1, Ordering::Relaxed);
-                    s.out_octets.fetch_add(len, Ordering::Relaxed);
+            match skb.clone_atomic() {
+                Some(dup) => {
+                    if fwd.send(c, dup).is_ok() {
+                        let s = &self.stats[c.tag as usize];
+                        s.out_frames.fetch_add(1, Ordering::Relaxed);
+                        s.out_octets.fetch_add(len, Ordering::Relaxed);
+                    }
                 }
+                // No memory for the tap's copy: dropped and counted.
+                None => node.count_drop(),
             }
         }
         let s = &self.stats[primary.tag as usize];

@@ -13,6 +13,7 @@
 //! and exits 0 when every worker finished, 1 when one died by a signal or
 //! hit an internal error, 2 on bad usage or setup.
 
+mod faults;
 mod gen;
 mod nl;
 mod rng;
@@ -38,6 +39,7 @@ fn usage() -> String {
     format!(
         "\
 usage: ngfuzz [options]
+       ngfuzz faults [options]   (fault-injection sweep: ngfuzz faults --help)
   -m, --messages N    netlink messages to send in all (default 20000)
   -s, --seconds S     stop after S seconds (with --messages: whichever first)
       --seed N        seed of the run (default: from the clock, printed)
@@ -437,6 +439,10 @@ fn collect(children: &mut [Child], hard: Option<Instant>) {
 
 fn main() -> ExitCode {
     netgraph::default_sigpipe();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("faults") {
+        return faults::main(&args[1..]);
+    }
     match run() {
         Ok(c) => c,
         Err(e) => {
