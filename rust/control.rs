@@ -215,6 +215,40 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                 "missing message name",
             )?;
             let mut reply = r.reply(cmd)?;
+            // A read-only message of a type that answers those from its
+            // own state runs without the RTNL or the graph's lock.
+            let ro = g.read(|s| -> NlResult<_> {
+                let id = s.resolve_from(c, path_or_dot(r))?;
+                let Some(node) = s.node(id) else {
+                    return fail(ENOENT, "no such node");
+                };
+                let desc = node.ty.msgs.iter().find(|m| m.name.as_bytes() == name);
+                Ok(match desc {
+                    Some(d) if d.readonly && node.imp.reads_without_rtnl() => Some((node, d)),
+                    _ => None,
+                })
+            })?;
+            if let Some((node, desc)) = ro {
+                let args = msg::parse(desc, r.attr(b::netgraph_attr_NETGRAPH_A_ARGS))?;
+                reply.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
+                reply.put_u32(b::netgraph_attr_NETGRAPH_A_MSG_ID, desc.id)?;
+                reply
+                    .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
+                        let mut out = Out::new(m);
+                        node.imp.rcvmsg_ro(&node, desc, args, &mut out).map_err(|e| {
+                            err = Some(e);
+                            EINVAL
+                        })
+                    })
+                    .map_err(|e| match err.take() {
+                        Some(ne) => ne,
+                        None => NlError::from(e),
+                    })?;
+                if desc.reply.is_some() {
+                    r.send_reply(reply)?;
+                }
+                return Ok(());
+            }
             let desc = g.with(|s| {
                 let id = s.resolve_from(c, path_or_dot(r))?;
                 let Some(node) = s.node(id) else {

@@ -117,6 +117,26 @@ pub(crate) trait NodeImpl: Send + Sync {
 
     /// A type-specific control message (one of the type's `msgs`), its
     /// argument checked against the schema; the reply goes to `out`.
+    /// Whether [`NodeImpl::rcvmsg_ro`] answers every read-only message of
+    /// the type (from the node's own state: no device, no graph).
+    fn reads_without_rtnl(&self) -> bool {
+        false
+    }
+
+    /// A read-only message (`MsgDesc::readonly`), when
+    /// [`NodeImpl::reads_without_rtnl`]: called without the RTNL or the
+    /// graph's lock (process context), so unprivileged polling of
+    /// statistics never waits for, or holds up, configuration.
+    fn rcvmsg_ro(
+        &self,
+        _node: &Arc<Node>,
+        _msg: &'static MsgDesc,
+        _args: Option<Value<'_>>,
+        _out: &mut Out<'_>,
+    ) -> NlResult {
+        fail(EINVAL, "unknown message for this node type")
+    }
+
     fn rcvmsg(
         &self,
         _rtnl: &Rtnl,

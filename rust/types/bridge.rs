@@ -252,6 +252,16 @@ impl Bridge {
         })
     }
 
+    /// A link's counters, as FreeBSD's `struct ng_bridge_link_stats`.
+    fn put_link_stats(&self, link: &Link, out: &mut Out<'_>) -> DResult {
+        out.nest(1, |o| {
+            for i in 0..STATS {
+                o.u64(i as u32 + 1, link.stats.get(i))?;
+            }
+            Ok(())
+        })
+    }
+
     fn link_by_number(&self, n: i64) -> NlResult<Arc<Link>> {
         let tag = i32::try_from(n).ok().and_then(bl::stats_tag);
         let g = rcu::read_lock();
@@ -437,15 +447,37 @@ impl NodeImpl for Bridge {
         });
     }
 
+    fn reads_without_rtnl(&self) -> bool {
+        true
+    }
+
+    fn rcvmsg_ro(
+        &self,
+        _node: &Arc<Node>,
+        msg: &'static MsgDesc,
+        args: Option<Value<'_>>,
+        out: &mut Out<'_>,
+    ) -> NlResult {
+        match msg.id {
+            2 => Ok(self.config(out)?),
+            4 => {
+                let link = self.link_by_number(args.map_or(0, |a| a.sint()))?;
+                Ok(self.put_link_stats(&link, out)?)
+            }
+            101 => Ok(out.u32(1, self.max_hosts.load(Ordering::Relaxed))?),
+            7 => fail(EINVAL, "gettable answers as a dump (NLM_F_DUMP)"),
+            _ => fail(EINVAL, "unknown message for bridge"),
+        }
+    }
+
     fn rcvmsg(
         &self,
-        rtnl: &Rtnl,
+        _rtnl: &Rtnl,
         _node: &Arc<Node>,
         msg: &'static MsgDesc,
         args: Option<Value<'_>>,
         out: &mut Out<'_>,
     ) -> NlResult<After> {
-        let _ = rtnl;
         match msg.id {
             1 => {
                 // FreeBSD replaces the whole struct: omitted fields are 0.
@@ -456,7 +488,6 @@ impl NodeImpl for Bridge {
                 self.max_staleness.store(f(3), Ordering::Relaxed);
                 self.min_stable_age.store(f(4), Ordering::Relaxed);
             }
-            2 => self.config(out)?,
             3 => {
                 self.fdb.walk(|e| {
                     self.fdb.remove(e);
@@ -470,19 +501,12 @@ impl NodeImpl for Bridge {
                     }
                 }
             }
-            4..=6 => {
+            5 | 6 => {
                 let link = self.link_by_number(args.map_or(0, |a| a.sint()))?;
-                if msg.id != 5 {
-                    out.nest(1, |o| {
-                        for i in 0..STATS {
-                            o.u64(i as u32 + 1, link.stats.get(i))?;
-                        }
-                        Ok(())
-                    })?;
+                if msg.id == 6 {
+                    self.put_link_stats(&link, out)?;
                 }
-                if msg.id != 4 {
-                    link.stats.clear();
-                }
+                link.stats.clear();
             }
             8 => self.persistent.store(true, Ordering::Relaxed),
             9 => {
@@ -513,7 +537,6 @@ impl NodeImpl for Bridge {
                 args.map_or(DEFAULT_MAX_HOSTS, |a| a.int() as u32),
                 Ordering::Relaxed,
             ),
-            101 => out.u32(1, self.max_hosts.load(Ordering::Relaxed))?,
             _ => return fail(EINVAL, "unknown message for bridge"),
         }
         Ok(After::Keep)

@@ -399,6 +399,25 @@ impl NodeImpl for Pipe {
         }
     }
 
+    fn reads_without_rtnl(&self) -> bool {
+        true
+    }
+
+    fn rcvmsg_ro(
+        &self,
+        _node: &Arc<Node>,
+        msg: &'static MsgDesc,
+        _args: Option<Value<'_>>,
+        out: &mut Out<'_>,
+    ) -> NlResult {
+        match msg.id {
+            1 => Ok(out.nest(1, |o| self.put_stats(o))?),
+            4 => Ok(out.nest(1, |o| self.put_run(o))?),
+            5 => Ok(out.nest(1, |o| self.put_cfg(o))?),
+            _ => fail(EINVAL, "unknown message for pipe"),
+        }
+    }
+
     fn rcvmsg(
         &self,
         rtnl: &Rtnl,
@@ -408,17 +427,13 @@ impl NodeImpl for Pipe {
         out: &mut Out<'_>,
     ) -> NlResult<After> {
         match msg.id {
-            1..=3 => {
-                if msg.id != 2 {
+            2 | 3 => {
+                if msg.id == 3 {
                     out.nest(1, |o| self.put_stats(o))?;
                 }
-                if msg.id != 1 {
-                    self.clear_stats();
-                }
+                self.clear_stats();
             }
-            4 => out.nest(1, |o| self.put_run(o))?,
-            5 => out.nest(1, |o| self.put_cfg(o))?,
-            _ => {
+            6 => {
                 let req = request(args);
                 let (was_down, c) = {
                     let mut cur = self.cfg.lock();
@@ -435,6 +450,7 @@ impl NodeImpl for Pipe {
                     announce_link(rtnl, node, !c.link_down());
                 }
             }
+            _ => return fail(EINVAL, "unknown message for pipe"),
         }
         Ok(After::Keep)
     }

@@ -88,6 +88,23 @@ fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
     Ok(t)
 }
 
+impl Tee {
+    /// FreeBSD's `struct ng_tee_stats`: one counter set per hook.
+    fn put_stats(&self, out: &mut Out<'_>) -> DResult {
+        out.nest(1, |o| {
+            for (i, s) in self.stats.iter().enumerate() {
+                o.nest(i as u32 + 1, |o| {
+                    o.u64(1, s.in_octets.load(Ordering::Relaxed))?;
+                    o.u64(2, s.in_frames.load(Ordering::Relaxed))?;
+                    o.u64(3, s.out_octets.load(Ordering::Relaxed))?;
+                    o.u64(4, s.out_frames.load(Ordering::Relaxed))
+                })?;
+            }
+            Ok(())
+        })
+    }
+}
+
 impl NodeImpl for Tee {
     fn newhook(&self, name: &[u8], _taken: &dyn Fn(&[u8]) -> bool) -> NlResult<NewHook> {
         let tag = match name {
@@ -129,6 +146,22 @@ impl NodeImpl for Tee {
         Some(("left", "right"))
     }
 
+    fn reads_without_rtnl(&self) -> bool {
+        true
+    }
+
+    /// `getstats` (the only read-only message).
+    fn rcvmsg_ro(
+        &self,
+        _node: &Arc<Node>,
+        _msg: &'static MsgDesc,
+        _args: Option<Value<'_>>,
+        out: &mut Out<'_>,
+    ) -> NlResult {
+        Ok(self.put_stats(out)?)
+    }
+
+    /// `clrstats` and `getclrstats`.
     fn rcvmsg(
         &self,
         _rtnl: &Rtnl,
@@ -137,23 +170,11 @@ impl NodeImpl for Tee {
         _args: Option<Value<'_>>,
         out: &mut Out<'_>,
     ) -> NlResult<After> {
-        if msg.id != 2 {
-            out.nest(1, |o| {
-                for (i, s) in self.stats.iter().enumerate() {
-                    o.nest(i as u32 + 1, |o| {
-                        o.u64(1, s.in_octets.load(Ordering::Relaxed))?;
-                        o.u64(2, s.in_frames.load(Ordering::Relaxed))?;
-                        o.u64(3, s.out_octets.load(Ordering::Relaxed))?;
-                        o.u64(4, s.out_frames.load(Ordering::Relaxed))
-                    })?;
-                }
-                Ok(())
-            })?;
+        if msg.id == 3 {
+            self.put_stats(out)?;
         }
-        if msg.id != 1 {
-            for s in self.stats.iter() {
-                s.clear();
-            }
+        for s in self.stats.iter() {
+            s.clear();
         }
         Ok(After::Keep)
     }
