@@ -67,9 +67,6 @@ struct netlink_ext_ack *ng_shim_info_extack(struct genl_info *info);
 /* Copies msg (at most 79 bytes survive) into the extended ACK. */
 void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
 			size_t len);
-/* Points the extended ACK at the offending attribute. */
-void ng_shim_extack_bad_attr(struct netlink_ext_ack *extack,
-			     const struct nlattr *attr);
 
 /* --- dumps --- */
 struct net *ng_shim_cb_net(struct netlink_callback *cb);
@@ -87,7 +84,6 @@ const struct nlattr *ng_shim_cb_attr(struct netlink_callback *cb, int type);
 struct netlink_ext_ack *ng_shim_cb_extack(struct netlink_callback *cb);
 u8 ng_shim_cb_cmd(struct netlink_callback *cb);
 unsigned int ng_shim_skb_len(const struct sk_buff *skb);
-unsigned int ng_shim_skb_tailroom(const struct sk_buff *skb);
 
 /* Are there listeners on the events group of net? */
 bool ng_shim_has_listeners(struct net *net);
@@ -167,7 +163,6 @@ int ng_shim_dev_multi(struct net_device *dev, const u8 *mac, bool add);
  * gives it back through ng_rs_eiface_release(). */
 int ng_shim_eiface_create(struct net *net, const u8 *name, size_t len,
 			  void *port, struct net_device **out);
-bool ng_shim_is_eiface(const struct net_device *dev);
 /* Unregisters (and later frees) the device, wherever it lives. */
 void ng_shim_eiface_destroy(struct net_device *dev);
 /* A frame for the host stack on dev; consumes skb. 0 or -errno. */
@@ -286,6 +281,9 @@ void ng_rs_timer(void *ctx, u32 which);
 int ng_rs_eiface_xmit(void *port, struct sk_buff *skb);
 /* eiface: the device is being unregistered; stop using it. */
 void ng_rs_eiface_gone(void *port);
+/* eiface dellink (RTNL held): the node lets dev go (the caller unregisters
+ * it) and shuts down. */
+void ng_rs_eiface_dellink(void *port, struct net_device *dev);
 /* eiface: the device is freed; drop its port reference. */
 void ng_rs_eiface_release(void *port);
 /*

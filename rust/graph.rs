@@ -172,6 +172,14 @@ pub(crate) trait NodeImpl: Send + Sync {
     /// using it. (RTNL held.)
     fn device_gone(&self) {}
 
+    /// eiface: `ip link del` of the node's interface. The node forgets the
+    /// device (its caller unregisters it) and returns the namespace of its
+    /// graph and the handler that shuts it down there; `None` if it had no
+    /// device (it was shut down already).
+    fn let_device_go(&self, _rtnl: &Rtnl) -> Option<(NetRef, DevHandler)> {
+        None
+    }
+
     /// A periodic tick the type started with [`crate::tick::Tick`]
     /// (process context, no RTNL).
     fn tick(&self, _node: &Node) {}
@@ -1525,6 +1533,11 @@ impl GraphState {
             .get(&node.id)
             .filter(|e| core::ptr::eq(&*e.node, &**node))
             .map(|_| node.id)
+    }
+
+    /// The type of node `id`, if it exists.
+    pub(crate) fn type_of(&self, id: u32) -> Option<&'static TypeInfo> {
+        self.nodes.get(&id).map(|e| e.node.ty)
     }
 
     /// Destroys node `id` for good (and cascades).

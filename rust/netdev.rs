@@ -340,8 +340,13 @@ fn frame_from_device(g: &rcu::Guard, node: &Node, skb: Skb, dir: Dir) -> DResult
 }
 
 /// eiface transmit (BH, RCU): 0 if the frame was sent on.
+///
+/// # Safety
+///
+/// `p` is null or the port owned by a transmitting eiface device; `skb`
+/// is null or a frame handed over.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_eiface_xmit(p: *mut c_void, skb: *mut b::sk_buff) -> i32 {
+pub(crate) unsafe extern "C" fn ng_rs_eiface_xmit(p: *mut c_void, skb: *mut b::sk_buff) -> i32 {
     // SAFETY: the device owns the port until its destructor runs, after
     // transmission stopped; the skb is handed to us.
     let (node, skb) = unsafe { (NodeCtx::borrow(p), take(skb)) };
@@ -355,8 +360,13 @@ pub(crate) extern "C" fn ng_rs_eiface_xmit(p: *mut c_void, skb: *mut b::sk_buff)
 }
 
 /// eiface `ndo_uninit` (RTNL held).
+///
+/// # Safety
+///
+/// `p` is null or the port of an eiface device being unregistered
+/// (`ndo_uninit`, RTNL held).
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_eiface_gone(p: *mut c_void) {
+pub(crate) unsafe extern "C" fn ng_rs_eiface_gone(p: *mut c_void) {
     if p.is_null() {
         return;
     }
@@ -365,9 +375,50 @@ pub(crate) extern "C" fn ng_rs_eiface_gone(p: *mut c_void) {
     node.imp.device_gone();
 }
 
-/// eiface device destructor: the device's port reference goes.
+/// eiface `dellink` (RTNL held): `ip link del`. The node lets the device go
+/// (the caller unregisters it) and is shut down.
+///
+/// # Safety
+///
+/// `p` is null or the port of eiface device `dev`, which is null or
+/// registered; the caller (rtnetlink's `dellink`) holds the RTNL.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_eiface_release(p: *mut c_void) {
+pub(crate) unsafe extern "C" fn ng_rs_eiface_dellink(p: *mut c_void, dev: *mut b::net_device) {
+    let Some(ptr) = NonNull::new(dev) else {
+        return;
+    };
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: the device still owns the port.
+    let node = unsafe { NodeCtx::borrow(p) };
+    // SAFETY: rtnetlink calls dellink with the RTNL held.
+    let rtnl = unsafe { Rtnl::assume_held() };
+    // `None`: the node is already gone (its graph is being torn down).
+    let Some((home, handler)) = node.imp.let_device_go(&rtnl) else {
+        return;
+    };
+    let d = DevRef {
+        ptr,
+        _p: core::marker::PhantomData,
+    };
+    if let Some(g) = crate::pernet::graph(home) {
+        let ev = DevEvent::Deleted {
+            node: node.id,
+            home,
+        };
+        g.device_event(&rtnl, handler, ev, d);
+    }
+}
+
+/// eiface device destructor: the device's port reference goes.
+///
+/// # Safety
+///
+/// `p` is null or the port reference of an eiface device being freed,
+/// passed once.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn ng_rs_eiface_release(p: *mut c_void) {
     if !p.is_null() {
         // SAFETY: the device owned this reference (from `eiface_create`).
         drop(unsafe { Arc::from_raw(p.cast::<Node>().cast_const()) });
@@ -381,8 +432,13 @@ fn known_type(skb: *const b::sk_buff) -> bool {
 
 /// ether receive handler: `false` leaves the frame to the stack; `true`
 /// when the graph took it.
+///
+/// # Safety
+///
+/// `p` is the port registered as the receive handler's data, called by
+/// the core under `rcu_read_lock()`; `skb` is an unshared frame handed over.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) -> bool {
+pub(crate) unsafe extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) -> bool {
     // SAFETY: the receive handler's data is the port until detach_rx,
     // which waits for running handlers.
     let node = unsafe { NodeCtx::borrow(p) };
@@ -405,8 +461,13 @@ pub(crate) extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) ->
 }
 
 /// ether egress hook: does the node take what the host transmits?
+///
+/// # Safety
+///
+/// `p` is the port registered as the egress hook's data (until
+/// detach, which waits for running hooks).
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
+pub(crate) unsafe extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
     // SAFETY: the hook's priv is the port until detach_tx, which waits for
     // running hooks.
     let node = unsafe { NodeCtx::borrow(p) };
@@ -417,8 +478,12 @@ pub(crate) extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
 }
 
 /// ether egress hook: a frame the host transmits (consumed).
+///
+/// # Safety
+///
+/// As for [`ng_rs_ether_wants_tx`]; `skb` is null or a frame handed over.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_ether_tx(p: *mut c_void, skb: *mut b::sk_buff) {
+pub(crate) unsafe extern "C" fn ng_rs_ether_tx(p: *mut c_void, skb: *mut b::sk_buff) {
     // SAFETY: as above; the skb is handed to us.
     let (node, skb) = unsafe { (NodeCtx::borrow(p), take(skb)) };
     if let Some(skb) = skb {
@@ -432,11 +497,22 @@ pub(crate) enum DevEvent {
     Register,
     Unregister,
     Rename,
+    /// `dellink` of the interface of eiface node `node` of the graph of
+    /// `home`, which has let the device go.
+    Deleted {
+        node: u32,
+        home: NetRef,
+    },
 }
 
 /// Netdevice notifier (RTNL held).
+///
+/// # Safety
+///
+/// `dev` is null or the device a netdevice notifier reports; the RTNL
+/// is held.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_netdev_event(event: i32, dev: *mut b::net_device) {
+pub(crate) unsafe extern "C" fn ng_rs_netdev_event(event: i32, dev: *mut b::net_device) {
     let ev = match event {
         1 => DevEvent::Register,
         2 => DevEvent::Unregister,
@@ -458,6 +534,8 @@ const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff) -> i32; 2] =
     [b::ng_rs_eiface_xmit, ng_rs_eiface_xmit];
 const _: [unsafe extern "C" fn(*mut c_void); 2] = [b::ng_rs_eiface_gone, ng_rs_eiface_gone];
 const _: [unsafe extern "C" fn(*mut c_void); 2] = [b::ng_rs_eiface_release, ng_rs_eiface_release];
+const _: [unsafe extern "C" fn(*mut c_void, *mut b::net_device); 2] =
+    [b::ng_rs_eiface_dellink, ng_rs_eiface_dellink];
 const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff) -> bool; 2] =
     [b::ng_rs_ether_rx, ng_rs_ether_rx];
 const _: [unsafe extern "C" fn(*mut c_void) -> bool; 2] =

@@ -64,15 +64,29 @@ static const struct net_device_ops ng_eiface_ops = {
 };
 
 /*
- * Link kind "ngeth". No newlink (interfaces are made with mkpeer) and no
- * dellink (`ip link del` is refused: shut the node down instead). Having
+ * `ip link del ngeth0` (or any dellink): the node lets its interface go and
+ * shuts down, as `ip link del` of one veth end takes the other; the device
+ * is unregistered with the others in head, as rtnetlink expects. (FreeBSD
+ * has no such path: an ng_eiface interface goes only with its node.)
+ */
+static void ng_eiface_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct ng_eiface_priv *p = netdev_priv(dev);
+
+	ng_rs_eiface_dellink(p->port, dev);
+	unregister_netdevice_queue(dev, head);
+}
+
+/*
+ * Link kind "ngeth". No newlink (interfaces are made with mkpeer). Having
  * rtnl_link_ops keeps a dying namespace from pushing the device to init_net
  * as an orphan "devN": ng_net_exit() moves it home first, and if its home
- * is dying too the generic cleanup unregisters it.
+ * is dying too (its node is gone then) the generic cleanup deletes it.
  */
 static struct rtnl_link_ops ng_eiface_link_ops = {
 	.kind = "ngeth",
 	.priv_size = sizeof(struct ng_eiface_priv),
+	.dellink = ng_eiface_dellink,
 };
 
 static void ng_eiface_setup(struct net_device *dev)
@@ -95,7 +109,7 @@ static void ng_eiface_setup(struct net_device *dev)
 	dev->max_mtu = 9018;
 }
 
-bool ng_shim_is_eiface(const struct net_device *dev)
+static bool ng_eiface_is_ours(const struct net_device *dev)
 {
 	return dev->netdev_ops == &ng_eiface_ops;
 }
@@ -196,7 +210,7 @@ static void ng_eiface_evacuate(struct net *net)
 		struct ng_eiface_priv *p;
 		struct net *home;
 
-		if (!ng_shim_is_eiface(dev))
+		if (!ng_eiface_is_ours(dev))
 			continue;
 		p = netdev_priv(dev);
 		if (net_eq(p->home, net))

@@ -448,12 +448,6 @@ void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
 	NL_SET_ERR_MSG_FMT(extack, "%.*s", (int)min_t(size_t, len, 79), msg);
 }
 
-void ng_shim_extack_bad_attr(struct netlink_ext_ack *extack,
-			     const struct nlattr *attr)
-{
-	NL_SET_BAD_ATTR(extack, attr);
-}
-
 struct net *ng_shim_cb_net(struct netlink_callback *cb)
 {
 	return sock_net(cb->skb->sk);
@@ -508,11 +502,6 @@ u8 ng_shim_cb_cmd(struct netlink_callback *cb)
 unsigned int ng_shim_skb_len(const struct sk_buff *skb)
 {
 	return skb->len;
-}
-
-unsigned int ng_shim_skb_tailroom(const struct sk_buff *skb)
-{
-	return skb_tailroom(skb);
 }
 
 /* --- frames --- */

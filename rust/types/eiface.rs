@@ -8,9 +8,9 @@
 //! wherever it is.
 
 use crate::errno::{DResult, EEXIST, ENETDOWN, ENFILE, EPFNOSUPPORT};
-use crate::graph::{Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::graph::{DevHandler, Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::msg::{After, Field, Kind, MsgDesc, Out, Value};
-use crate::netdev::{self, DevSlot, Dir};
+use crate::netdev::{self, DevEvent, DevRef, DevSlot, Dir};
 use crate::netlink::{fail, NetRef, NlError, NlResult};
 use crate::path::{self, Name};
 use crate::rcu;
@@ -38,16 +38,30 @@ const MAX_UNITS: u32 = 32768;
 
 struct Eiface {
     dev: DevSlot,
+    /// The namespace of the node's graph (live while `dev` holds a device:
+    /// the graph's teardown shuts the node down, which empties it).
+    home: NetRef,
 }
 
-fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
+fn new(net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
     let e = Arc::new(
         Eiface {
             dev: DevSlot::empty(),
+            home: net,
         },
         GFP_KERNEL,
     )?;
     Ok(e)
+}
+
+/// The graph's half of `ip link del ngethN` (see [`NodeImpl::let_device_go`]):
+/// the node goes, as it would with `shutdown`.
+fn deleted(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, _d: DevRef<'_>) {
+    if let DevEvent::Deleted { node, home } = ev {
+        if s.type_of(node).is_some_and(|t| core::ptr::eq(t, &TYPE)) {
+            s.destroy(node, &mut crate::control::Mcast { net: home });
+        }
+    }
 }
 
 impl NodeImpl for Eiface {
@@ -115,6 +129,12 @@ impl NodeImpl for Eiface {
 
     fn device_gone(&self) {
         self.dev.clear();
+    }
+
+    fn let_device_go(&self, rtnl: &Rtnl) -> Option<(NetRef, DevHandler)> {
+        self.dev.get_rtnl(rtnl)?;
+        self.dev.clear();
+        Some((self.home, deleted))
     }
 
     fn rcvmsg(

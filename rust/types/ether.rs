@@ -325,6 +325,7 @@ fn handle_event(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
                 }
             }
         }
+        DevEvent::Deleted { .. } => {}
     }
 }
 

@@ -30,7 +30,6 @@ ip link set ngeth0 mtu 9018
 if ip link set ngeth0 mtu 71 2>/dev/null; then fail "mtu 71 accepted"; fi
 if ip link set ngeth0 mtu 9019 2>/dev/null; then fail "mtu 9019 accepted"; fi
 ip link set ngeth0 mtu 1500
-expect_fail 2 "" ip link del ngeth0
 
 # Carrier: down until ether is connected, up while it is, down after.
 sysctl -qw net.ipv6.conf.ngeth0.disable_ipv6=1
@@ -81,5 +80,40 @@ expect_eq "$(ifname ngeth2:)" ngeth2 "node ngeth1 keeps unit 1 taken"
 ngctl shutdown ngeth2:
 ngctl shutdown ngeth1:
 ngctl shutdown ngeth0:
+expect_eq "$(count_type eiface)" 0 "eiface nodes after shutdown"
+
+# `ip link del`: the interface goes and its node with it (its hooks, and
+# the node at the other end of ether when that one goes when its last hook
+# does), also when the interface lives in another namespace.
+ngctl -f - <<'S'
+mkpeer . eiface e ether
+name .:e ed
+rmhook . e
+mkpeer ed: hub ether x
+name ed:ether hb
+S
+ngctl -f - <<'S'
+mkpeer . eiface e ether
+name .:e ex
+S
+ip netns add far
+ip link set ngeth1 netns far
+ip link del ngeth0 || fail "ip link del ngeth0"
+if ip link show ngeth0 2>/dev/null; then fail "ngeth0 still there after ip link del"; fi
+if ngctl show ed: 2>/dev/null; then fail "node ed survived ip link del"; fi
+if ngctl show hb: 2>/dev/null; then fail "hub hb survived losing its only hook"; fi
+ip -n far link del ngeth1 || fail "ip link del ngeth1 in another namespace"
+if ngctl show ex: 2>/dev/null; then fail "node ex survived ip link del in another namespace"; fi
+# Deleting a group of links in one request, and the unit is free again.
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e2 ether
+ip link set ngeth0 group 7
+ip link set ngeth1 group 7
+ip link del group 7 || fail "ip link del group 7"
+expect_eq "$(count_type eiface)" 0 "eiface nodes after ip link del group"
+ngctl mkpeer . eiface e ether
+expect_eq "$(ifname ngeth0:)" ngeth0 "unit 0 free after ip link del"
+ngctl shutdown ngeth0:
+ip netns del far
 expect_eq "$(count_type eiface)" 0 "eiface nodes at the end"
 expect_eq "$(ip -o link | grep -c 'ngeth\|vif1')" 0 "interfaces at the end"
