@@ -331,8 +331,13 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
 }
 
 /// `doit` for every command (called by the shim).
+///
+/// # Safety
+///
+/// Called as the family's `doit`: `skb` and `info` are a request's,
+/// valid for the call.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_doit(skb: *mut b::sk_buff, info: *mut b::genl_info) -> i32 {
+pub(crate) unsafe extern "C" fn ng_rs_doit(skb: *mut b::sk_buff, info: *mut b::genl_info) -> i32 {
     // SAFETY: genetlink calls doit with a valid request skb and info that
     // outlive this call.
     let r = unsafe { Request::new(skb, info) };
@@ -531,8 +536,16 @@ fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
 }
 
 /// `dumpit` for every dumpable command (called by the shim).
+///
+/// # Safety
+///
+/// Called as the family's `dumpit`: `skb` is the dump's buffer and `cb`
+/// its callback, both valid for the call.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_dumpit(skb: *mut b::sk_buff, cb: *mut b::netlink_callback) -> i32 {
+pub(crate) unsafe extern "C" fn ng_rs_dumpit(
+    skb: *mut b::sk_buff,
+    cb: *mut b::netlink_callback,
+) -> i32 {
     // SAFETY: genetlink calls dumpit with the dump skb and its callback,
     // both valid for this call.
     let mut d = unsafe { Dump::new(skb, cb) };
@@ -549,8 +562,13 @@ pub(crate) extern "C" fn ng_rs_dumpit(skb: *mut b::sk_buff, cb: *mut b::netlink_
 }
 
 /// A generic netlink socket closed (called by the shim).
+///
+/// # Safety
+///
+/// `net` is null or the live namespace of the netlink socket being
+/// released (the netlink release notifier).
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_sock_release(net: *mut b::net, portid: u32) {
+pub(crate) unsafe extern "C" fn ng_rs_sock_release(net: *mut b::net, portid: u32) {
     let Some(net) = core::ptr::NonNull::new(net) else {
         return;
     };

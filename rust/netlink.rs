@@ -155,6 +155,12 @@ impl ExtAck {
     }
 }
 
+// The limits of the pure path code (rust/path.rs, no kernel dependency)
+// are the uapi header's sizes less the NUL.
+const _: () = assert!(crate::path::NAME_MAX + 1 == bindings::NG_NODESIZ as usize);
+const _: () = assert!(crate::path::NAME_MAX + 1 == bindings::NG_HOOKSIZ as usize);
+const _: () = assert!(crate::path::PATH_MAX + 1 == bindings::NG_PATHSIZ as usize);
+
 /// The network namespace a request came from.
 ///
 /// # Invariants
@@ -256,8 +262,13 @@ pub(crate) struct DumpCursor {
 }
 
 /// A dump ends (called by the shim): its cursor goes.
+///
+/// # Safety
+///
+/// `cb` is null or the callback of a dump of this family, whose `args`
+/// only this module wrote; called once, when the dump ends.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_dump_done(cb: *mut bindings::netlink_callback) {
+pub(crate) unsafe extern "C" fn ng_rs_dump_done(cb: *mut bindings::netlink_callback) {
     if cb.is_null() {
         return;
     }

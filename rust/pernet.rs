@@ -44,8 +44,12 @@ pub(crate) fn capable(r: &Request<'_>) -> bool {
 }
 
 /// Creates the graph of a new namespace (called by the shim).
+///
+/// # Safety
+///
+/// `net` is null or a namespace being initialised (pernet init).
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_net_init(net: *mut b::net) -> *mut core::ffi::c_void {
+pub(crate) unsafe extern "C" fn ng_rs_net_init(net: *mut b::net) -> *mut core::ffi::c_void {
     let Some(net) = NonNull::new(net) else {
         return core::ptr::null_mut();
     };
@@ -63,8 +67,13 @@ pub(crate) extern "C" fn ng_rs_net_init(net: *mut b::net) -> *mut core::ffi::c_v
 /// no device can go between the teardown and the clearing, and device
 /// events the teardown itself causes find the graph busy and run before the
 /// teardown returns).
+///
+/// # Safety
+///
+/// `graph` is null or what [`ng_rs_net_init`] returned for a namespace
+/// being dismantled, passed once; the caller holds the RTNL.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_net_exit(graph: *mut core::ffi::c_void) {
+pub(crate) unsafe extern "C" fn ng_rs_net_exit(graph: *mut core::ffi::c_void) {
     if graph.is_null() {
         return;
     }

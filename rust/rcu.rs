@@ -290,8 +290,13 @@ impl<T: Send + 'static> Retired<T> {
 }
 
 /// Runs a deferred release (called by the shim after a grace period).
+///
+/// # Safety
+///
+/// `data` is a release queued by `Retired::flush`, passed back once,
+/// after a grace period.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_release(data: *mut core::ffi::c_void) {
+pub(crate) unsafe extern "C" fn ng_rs_release(data: *mut core::ffi::c_void) {
     // SAFETY: `data` is the `KBox<Deferred>` given to the shim in
     // `Retired::flush`; the shim passes it back once.
     let d = unsafe { KBox::from_raw(data.cast::<Deferred>()) };

@@ -183,8 +183,12 @@ impl Drop for Timer {
 }
 
 /// A timer expired (called by the shim, softirq context).
+///
+/// # Safety
+///
+/// `ctx` is the `NodeCtx` of a timer that is not yet cancelled.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_timer(ctx: *mut core::ffi::c_void, which: u32) {
+pub(crate) unsafe extern "C" fn ng_rs_timer(ctx: *mut core::ffi::c_void, which: u32) {
     // SAFETY: `ctx` is the timer's `NodeCtx`, dropped only after the timer
     // is cancelled, which waits for this call.
     let node = unsafe { NodeCtx::borrow(ctx) };

@@ -45,8 +45,12 @@ impl Drop for Tick {
 }
 
 /// A tick fired (called by the shim, process context).
+///
+/// # Safety
+///
+/// `ctx` is the `NodeCtx` of a tick that is not yet stopped.
 #[no_mangle]
-pub(crate) extern "C" fn ng_rs_tick(ctx: *mut core::ffi::c_void) {
+pub(crate) unsafe extern "C" fn ng_rs_tick(ctx: *mut core::ffi::c_void) {
     // SAFETY: `ctx` is the tick's `NodeCtx`, dropped only after the tick
     // is stopped, which waits for this call.
     let node = unsafe { NodeCtx::borrow(ctx) };

@@ -23,6 +23,22 @@ pub mod sys {
     include!(concat!(env!("OUT_DIR"), "/uapi.rs"));
 }
 
+/// A NUL-terminated C string constant of the header as `&str`.
+const fn c_str(b: &'static [u8]) -> &'static str {
+    match b.split_last() {
+        Some((0, s)) => match std::str::from_utf8(s) {
+            Ok(s) => s,
+            Err(_) => panic!("not UTF-8"),
+        },
+        _ => panic!("not NUL-terminated"),
+    }
+}
+
+/// The generic netlink family's name (`NETGRAPH_GENL_NAME`).
+pub const FAMILY_NAME: &str = c_str(sys::NETGRAPH_GENL_NAME);
+/// The multicast group of topology events (`NETGRAPH_MCGRP_EVENTS`).
+pub const EVENTS_GROUP: &str = c_str(sys::NETGRAPH_MCGRP_EVENTS);
+
 use sys::netgraph_attr as a;
 use sys::netgraph_cmd as c;
 use sys::netgraph_link_attr as la;
@@ -221,7 +237,7 @@ impl NgMsg {
 
 impl GenlFamily for NgMsg {
     fn family_name() -> &'static str {
-        "netgraph"
+        FAMILY_NAME
     }
     fn command(&self) -> u8 {
         self.cmd
@@ -403,7 +419,7 @@ impl Client {
     fn resolve(&mut self) -> Result<()> {
         let mut genl = GenlMessage::from_payload(GenlCtrl {
             cmd: GenlCtrlCmd::GetFamily,
-            nlas: vec![GenlCtrlAttrs::FamilyName("netgraph".into())],
+            nlas: vec![GenlCtrlAttrs::FamilyName(FAMILY_NAME.into())],
         });
         genl.finalize();
         let mut msg = NetlinkMessage::from(genl);
@@ -443,7 +459,7 @@ impl Client {
                                                 McastGrpAttrs::Id(i) => id = Some(i),
                                             }
                                         }
-                                        if name.as_deref() == Some("events") {
+                                        if name.as_deref() == Some(EVENTS_GROUP) {
                                             self.events_group = id;
                                         }
                                     }
