@@ -1,21 +1,28 @@
-# Scale: 1 000 hooks on one hub; NG_SCALE nodes (10 000 under make test on
+# Scale: the most hooks one node may have (16 384) on one hub, and one more
+# refused with a reason and no kernel warning; NG_SCALE nodes (10 000 under make test on
 # the sanitizer kernel, 100 000 with make stress) listed through a dump.
 . tests/lib.sh
 N=${NG_SCALE:-10000}
 
 ip netns add big
 NS=big
-# 1 000 hooks: 500 self-links on one persistent hub.
+# 16 384 hooks: 8 192 self-links on one persistent hub.
 {
 	echo "mkpeer . hub tmp a"
 	echo "name tmp many"
 	echo "msg many: setpersistent"
 	echo "rmhook tmp"
-	for i in $(seq 500); do echo "connect many: many: a$i b$i"; done
+	for i in $(seq 8192); do echo "connect many: many: a$i b$i"; done
 } | ngctl -n big -f -
-expect_eq "$(num_hooks many:)" 1000 "hooks on one hub"
+expect_eq "$(num_hooks many:)" 16384 "hooks on one hub"
+expect_fail 71 "too many hooks" ngctl -n big connect many: many: x y
+expect_fail 71 "too many hooks" ngctl -n big mkpeer many: hub x y
+expect_eq "$(num_hooks many:)" 16384 "hooks on one hub after the refusals"
 out=$(ngctl -n big show many:)
-expect_eq "$(echo "$out" | wc -l)" 1003 "show lines (header, 2 title lines, 1000 hooks)"
+expect_eq "$(echo "$out" | wc -l)" 16387 "show lines (header, 2 title lines, 16384 hooks)"
+# Room for the writer's hook.
+ngctl -n big rmhook many: a8192
+expect_eq "$(num_hooks many:)" 16382 "hooks after removing one self-link"
 # A frame into it floods through every self-link, bounded by the budget:
 # the hub drops (and counts) what is over it, and still answers.
 drops() { ngctl -n big -j list | jq '.[] | select(.name == "many") | .loop_drops'; }
@@ -25,8 +32,8 @@ err=$(printf 'connect . many: w src\nwrite w 1 2 3\n' | ngctl -n big -f - 2>&1) 
 [ $rc -eq 0 ] || expect_match "$err" "forwarding loop" "write into the flood (status $rc)"
 d=$(drops)
 [ "$d" -gt 0 ] || fail "the flood was not cut by the delivery budget (loop_drops $d)"
-echo "# one frame into 500 self-links: $d copies dropped over the budget"
-expect_eq "$(num_hooks many:)" 1000 "hooks after the flood"
+echo "# one frame into 8191 self-links: $d copies dropped over the budget"
+expect_eq "$(num_hooks many:)" 16382 "hooks after the flood"
 ngctl -n big shutdown many:
 
 # N nodes: a chain of hubs built by ID (IDs are sequential in a new

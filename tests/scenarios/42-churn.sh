@@ -1,4 +1,5 @@
-# Churn under load (bounded here; `make stress` runs the long versions):
+# Churn under load (bounded under make test: 5 namespace cycles, 15 s of
+# writers; `make stress` runs 1 000 cycles and 5 minutes):
 # namespaces with live graphs of every node type created and destroyed with
 # traffic flowing; parallel ngctl writers in several namespaces during
 # traffic; interface moves and renames during traffic; the module unloaded
@@ -6,15 +7,17 @@
 # no hang (the harness checks the kernel log after the scenario).
 . tests/lib.sh
 
-cycles=${NG_CHURN_CYCLES:-15}
+cycles=${NG_CHURN_CYCLES:-5}
 seconds=${NG_CHURN_SECONDS:-15}
 
 # A graph of every type between two namespaces: ngeth0 (in $1) - bridge -
 # pipe - tee - hub - ngeth1 (moved to $2); addresses 10.$3.0.1/2.
 build() {
 	ngctl -n "$1" -f - <<'S'
-mkpeer . eiface e ether
-mkpeer . eiface e ether
+mkpeer . eiface e0 ether
+mkpeer . eiface e1 ether
+rmhook . e0
+rmhook . e1
 mkpeer ngeth0: bridge ether link0
 name ngeth0:ether br
 mkpeer br: pipe link1 lower
@@ -91,14 +94,29 @@ expect_match "$(cat /tmp/churn-flood)" '[1-9][0-9]* packets transmitted' "flood 
 echo "# writers: $(cat /tmp/churn-w1) + $(cat /tmp/churn-w2) + $(cat /tmp/churn-w3) graph scripts in ${seconds}s; $moves move+rename rounds under traffic"
 ip netns del w1; ip netns del w2; ip netns del w3
 
-# 3. Unload while frames flood through bridge, pipe, tee and hub.
+# 3. Unload while pktgen floods through bridge, pipe, tee and hub: the
+# kernel's packet generator sends from ngeth0 (an eiface, so every frame
+# enters the graph at the device's transmit) to ngeth1 in tb.
 ip netns exec ta ping -c 1 -W 2 10.8.0.2 >/dev/null || fail "ping before the unload"
-ip netns exec ta ping -f -w 5 10.8.0.2 >/dev/null 2>&1 &
+pg() { ip netns exec ta sh -c "echo '$1' >/proc/net/pktgen/$2" || fail "pktgen: $1"; }
+[ -e /proc/net/pktgen/pgctrl ] || fail "no pktgen (CONFIG_NET_PKTGEN)"
+pg rem_device_all kpktgend_0
+pg "add_device ngeth0" kpktgend_0
+pg "count 0" ngeth0
+pg "pkt_size 256" ngeth0
+pg "dst 10.8.0.2" ngeth0
+pg "dst_mac $(ip -n tb -br link show ngeth1 | awk '{print $3}')" ngeth0
+rx() { ip -n tb -s -j link show ngeth1 | jq '.[0].stats64.rx.packets'; }
+rx0=$(rx)
+ip netns exec ta sh -c 'echo start >/proc/net/pktgen/pgctrl' 2>/dev/null &
 flood=$!
-sleep 1
-rmmod netgraph || fail "rmmod under traffic"
+t=0
+while [ $(($(rx) - rx0)) -lt 1000 ] && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+got=$(($(rx) - rx0))
+[ "$got" -ge 1000 ] || fail "pktgen: only $got frames through the graph in 10 s"
+rmmod netgraph || fail "rmmod under a pktgen flood"
 wait $flood || true
 insmod "$NG_TOP/netgraph.ko" || fail "reload"
 ip netns del ta; ip netns del tb
 netns_settle
-echo "# module unloaded under a ping flood through six node types"
+echo "# module unloaded under a pktgen flood through six node types ($got frames through the graph before it)"
