@@ -235,10 +235,12 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                 reply
                     .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
                         let mut out = Out::new(m);
-                        node.imp.rcvmsg_ro(&node, desc, args, &mut out).map_err(|e| {
-                            err = Some(e);
-                            EINVAL
-                        })
+                        node.imp
+                            .rcvmsg_ro(&node, desc, args, &mut out)
+                            .map_err(|e| {
+                                err = Some(e);
+                                EINVAL
+                            })
                     })
                     .map_err(|e| match err.take() {
                         Some(ne) => ne,
