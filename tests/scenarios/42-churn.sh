@@ -1,4 +1,4 @@
-# Churn under load (bounded under make test: 5 namespace cycles, 15 s of
+# Churn under load (bounded under make test: 3 namespace cycles, 15 s of
 # writers; `make stress` runs 1 000 cycles and 5 minutes):
 # namespaces with live graphs of every node type created and destroyed with
 # traffic flowing; parallel ngctl writers in several namespaces during
@@ -7,7 +7,7 @@
 # no hang (the harness checks the kernel log after the scenario).
 . tests/lib.sh
 
-cycles=${NG_CHURN_CYCLES:-5}
+cycles=${NG_CHURN_CYCLES:-3}
 seconds=${NG_CHURN_SECONDS:-15}
 
 # A graph of every type between two namespaces: ngeth0 (in $1) - bridge -

@@ -598,17 +598,20 @@ impl Sweep {
                     if cl.nodeinfo("d0:").is_ok() {
                         return Ok(());
                     }
-                    for args in [
-                        &["link", "del", "d0"][..],
-                        &["link", "add", "d0", "type", "dummy"],
-                        &["link", "set", "d0", "up"],
-                    ] {
-                        std::process::Command::new("ip")
-                            .args(args)
-                            .stderr(std::process::Stdio::null())
-                            .status()
+                    // One ip process (each costs a good part of a second
+                    // under emulation); -force: d0 may not exist yet.
+                    let mut ip = std::process::Command::new("ip")
+                        .args(["-force", "-batch", "-"])
+                        .stdin(std::process::Stdio::piped())
+                        .stderr(std::process::Stdio::null())
+                        .spawn()
+                        .map_err(Error::Io)?;
+                    if let Some(mut i) = ip.stdin.take() {
+                        use std::io::Write;
+                        i.write_all(b"link del d0\nlink add d0 type dummy\nlink set d0 up\n")
                             .map_err(Error::Io)?;
                     }
+                    ip.wait().map_err(Error::Io)?;
                     cl.nodeinfo("d0:").map(drop)
                 }
                 Step::Undo(..) => Err(Error::Decode("message not prepared".into())),
