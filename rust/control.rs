@@ -8,7 +8,7 @@ use crate::errno::{
     ENOMEM, ENOTCONN, EOPNOTSUPP, EPERM,
 };
 use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
-use crate::msg::{self, After, Out};
+use crate::msg::{self, After, MsgDesc, Out, Value};
 use crate::netlink::{
     dump_one, fail, AttrWriter, Dump, DumpCursor, Msg, NetRef, NlError, NlResult, Request,
 };
@@ -132,7 +132,6 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
             | b::netgraph_cmd_NETGRAPH_CMD_NODEINFO
             | b::netgraph_cmd_NETGRAPH_CMD_MSG
     );
-    let mut err: Option<NlError> = None;
     if !open && !pernet::capable(r) {
         return fail(
             EPERM,
@@ -229,23 +228,9 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                 })
             })?;
             if let Some((node, desc)) = ro {
-                let args = msg::parse(desc, r.attr(b::netgraph_attr_NETGRAPH_A_ARGS))?;
-                reply.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
-                reply.put_u32(b::netgraph_attr_NETGRAPH_A_MSG_ID, desc.id)?;
-                reply
-                    .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
-                        let mut out = Out::new(m);
-                        node.imp
-                            .rcvmsg_ro(&node, desc, args, &mut out)
-                            .map_err(|e| {
-                                err = Some(e);
-                                EINVAL
-                            })
-                    })
-                    .map_err(|e| match err.take() {
-                        Some(ne) => ne,
-                        None => NlError::from(e),
-                    })?;
+                msg_reply(r, &mut reply, desc, |args, out| {
+                    node.imp.rcvmsg_ro(&node, desc, args, out)
+                })?;
                 if desc.reply.is_some() {
                     r.send_reply(reply)?;
                 }
@@ -265,29 +250,10 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                         "needs CAP_NET_ADMIN in the namespace's user namespace",
                     );
                 }
-                let args = msg::parse(desc, r.attr(b::netgraph_attr_NETGRAPH_A_ARGS))?;
-                reply.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
-                reply.put_u32(b::netgraph_attr_NETGRAPH_A_MSG_ID, desc.id)?;
                 let rtnl = s.rtnl();
-                let mut after = After::Keep;
-                reply
-                    .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
-                        let mut out = Out::new(m);
-                        match node.imp.rcvmsg(&rtnl, &node, desc, args, &mut out) {
-                            Ok(a) => {
-                                after = a;
-                                Ok(())
-                            }
-                            Err(e) => {
-                                err = Some(e);
-                                Err(EINVAL)
-                            }
-                        }
-                    })
-                    .map_err(|e| match err.take() {
-                        Some(ne) => ne,
-                        None => NlError::from(e),
-                    })?;
+                let after = msg_reply(r, &mut reply, desc, |args, out| {
+                    node.imp.rcvmsg(&rtnl, &node, desc, args, out)
+                })?;
                 if after == After::Destroy {
                     s.destroy(id, &mut ev);
                 }
@@ -606,5 +572,39 @@ fn data_error_text(e: Errno) -> &'static str {
         }
         e if e == EINVAL => "frame refused by a node on its way (too short or malformed for it)",
         _ => "frame not delivered",
+    }
+}
+
+/// Checks a MSG request's arguments against `desc` and fills `reply`: the
+/// message's name and number, then the value `handle` writes. A handler's
+/// error (with its text) wins over the reply buffer's.
+fn msg_reply<T>(
+    r: &Request<'_>,
+    reply: &mut Msg,
+    desc: &'static MsgDesc,
+    handle: impl FnOnce(Option<Value<'_>>, &mut Out<'_>) -> NlResult<T>,
+) -> NlResult<T> {
+    let args = msg::parse(desc, r.attr(b::netgraph_attr_NETGRAPH_A_ARGS))?;
+    reply.put_str(b::netgraph_attr_NETGRAPH_A_MSG_CMD, desc.name.as_bytes())?;
+    reply.put_u32(b::netgraph_attr_NETGRAPH_A_MSG_ID, desc.id)?;
+    let mut res = None;
+    let mut err = None;
+    reply
+        .nest(b::netgraph_attr_NETGRAPH_A_ARGS, |m| {
+            match handle(args, &mut Out::new(m)) {
+                Ok(v) => {
+                    res = Some(v);
+                    Ok(())
+                }
+                Err(e) => {
+                    err = Some(e);
+                    Err(EINVAL)
+                }
+            }
+        })
+        .map_err(|e| err.take().unwrap_or_else(|| NlError::from(e)))?;
+    match res {
+        Some(v) => Ok(v),
+        None => fail(EINVAL, "message handler gave no answer"),
     }
 }
