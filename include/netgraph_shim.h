@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The module's FFI floor. bindgen reads this header (and the kernel headers
- * it includes) to generate rust/bindings_generated.rs, so the Rust side never
+ * it includes) to generate gen/bindings_generated.rs, so the Rust side never
  * retypes a kernel prototype.
  *
  * Three groups of declarations:
@@ -137,12 +137,19 @@ void ng_shim_rtnl_unlock(void);
 /* Warns unless the RTNL is held. */
 void ng_shim_assert_rtnl(void);
 
-/* --- devices (shim/netgraph_dev.c); changes need the RTNL --- */
+/* --- devices (ffi/dev.c, types/eiface/eiface.c, types/ether/ether.c);
+ * changes need the RTNL --- */
 int ng_dev_register(void);
 void ng_dev_unregister_notifier(void);
 void ng_dev_unregister_link(void);
 /* A namespace dies: eiface devices owned elsewhere go home. */
 void ng_dev_net_exit(struct net *net);
+/* C-internal: eiface's link ops and namespace exit (types/eiface). */
+int ng_eiface_register(void);
+void ng_eiface_unregister(void);
+void ng_eiface_evacuate(struct net *net);
+/* C-internal: whether a frame leaving by dev crosses namespaces. */
+bool ng_skb_xnet(const struct sk_buff *skb, const struct net_device *dev);
 
 const char *ng_shim_dev_name(const struct net_device *dev);
 int ng_shim_dev_ifindex(const struct net_device *dev);
@@ -181,7 +188,7 @@ int ng_shim_ether_xmit(struct net_device *dev, struct sk_buff *skb,
 /* Hands a frame to the host stack as received on dev; consumes skb. */
 int ng_shim_ether_inject(struct net_device *dev, struct sk_buff *skb);
 
-/* --- bridge building blocks (shim/netgraph_fdb.c) --- */
+/* --- bridge building blocks (types/bridge/fdb.c, ffi/work.c) --- */
 /* The module's workqueue. */
 struct workqueue_struct *ng_shim_wq(void);
 
@@ -243,7 +250,7 @@ struct ng_tick *ng_shim_tick_start(void *ctx, unsigned int ms);
 /* Stops and frees the tick, waiting for a running one. */
 void ng_shim_tick_stop(struct ng_tick *t);
 
-/* --- holding frames (shim/netgraph_sched.c) --- */
+/* --- holding frames (ffi/sched.c) --- */
 /* A high-resolution timer (CLOCK_MONOTONIC) that calls
  * ng_rs_timer(ctx, which) in softirq context. */
 struct ng_timer;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/host-fuzz.sh [CASES]: the kernel's message-argument check
-# (rust/msg_schema.rs) fuzzed on the host: CASES (default 1 000 000) cases
+# (rust/graph/msg_schema.rs) fuzzed on the host: CASES (default 1 000 000) cases
 # for each property in tests/host/src/msg_tests.rs, in release mode with
 # overflow checks and debug assertions on.
 set -uo pipefail

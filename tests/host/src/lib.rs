@@ -1,25 +1,25 @@
 //! The module's `core`-only files, compiled on the host exactly as they are
 //! compiled into netgraph.ko, with their unit tests beside them here.
 
-#[path = "../../../rust/path.rs"]
+#[path = "../../../rust/graph/path.rs"]
 pub mod path;
 
 #[cfg(test)]
 mod path_tests;
 
-#[path = "../../../rust/bridge_logic.rs"]
+#[path = "../../../rust/types/bridge/logic.rs"]
 pub mod bridge_logic;
 
 #[cfg(test)]
 mod bridge_tests;
 
-#[path = "../../../rust/pipe_logic.rs"]
+#[path = "../../../rust/types/pipe/logic.rs"]
 pub mod pipe_logic;
 
 #[cfg(test)]
 mod pipe_tests;
 
-#[path = "../../../rust/msg_schema.rs"]
+#[path = "../../../rust/graph/msg_schema.rs"]
 pub mod msg_schema;
 
 #[cfg(test)]

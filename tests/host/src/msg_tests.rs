@@ -1,4 +1,4 @@
-//! The kernel's message-argument check (`rust/msg_schema.rs`), fuzzed over
+//! The kernel's message-argument check (`rust/graph/msg_schema.rs`), fuzzed over
 //! a byte-slice attribute iterator with the node types' real schemas (read
 //! from `tests/fixtures/netgraph-types.json`, the kernel's own
 //! `NETGRAPH_CMD_GETTYPE` output):

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Owned socket buffers: every frame is forwarded, consumed or dropped
+//! exactly once.
+
+use crate::ffi::bindings;
+use crate::ffi::errno::{DResult, EMSGSIZE, ENOMEM};
+use core::ptr::NonNull;
+
+/// An `sk_buff` we own.
+///
+/// # Invariants
+///
+/// `0` points to a valid `sk_buff` to which we hold the only reference that
+/// will be released (by drop, `consume` or `into_raw`).
+pub(crate) struct Skb(NonNull<bindings::sk_buff>);
+
+// SAFETY: an owned skb may be handed to another CPU; the kernel does so.
+unsafe impl Send for Skb {}
+
+impl Skb {
+    /// A new frame holding a copy of `data`.
+    pub(crate) fn from_bytes(data: &[u8], atomic: bool) -> DResult<Self> {
+        let len = u32::try_from(data.len()).map_err(|_| EMSGSIZE)?;
+        // SAFETY: `data` is readable for `len` bytes.
+        let p = unsafe { bindings::ng_shim_skb_from_bytes(data.as_ptr().cast(), len, atomic) };
+        NonNull::new(p).map(Skb).ok_or(ENOMEM)
+    }
+
+    /// Takes ownership of a raw skb.
+    ///
+    /// # Safety
+    ///
+    /// `p` is a valid skb whose reference the caller gives up.
+    pub(crate) unsafe fn from_raw(p: NonNull<bindings::sk_buff>) -> Self {
+        Skb(p)
+    }
+
+    /// Gives up ownership (to a kernel function that consumes skbs).
+    pub(crate) fn into_raw(self) -> *mut bindings::sk_buff {
+        let p = self.0.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const bindings::sk_buff {
+        self.0.as_ptr()
+    }
+
+    /// The frame as plain frames: a GSO frame's segments, any other frame
+    /// itself. `ENOMEM` (the frame gone) if it could not be segmented.
+    pub(crate) fn segments(self) -> DResult<Segments> {
+        // SAFETY: we own the skb; the shim consumes it and hands back the
+        // segments (or the skb itself), each owned by the list.
+        let head = unsafe { bindings::ng_shim_skb_segment(self.into_raw()) };
+        if head.is_null() {
+            Err(ENOMEM)
+        } else {
+            Ok(Segments { head })
+        }
+    }
+
+    /// Length in bytes.
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: valid skb (invariant).
+        unsafe { bindings::ng_shim_skb_len(self.0.as_ptr()) }
+    }
+
+    /// The frame's length and its first `N` bytes (e.g. the Ethernet
+    /// header), if it has that many: one call for what a forwarding
+    /// decision reads.
+    #[inline(always)]
+    pub(crate) fn head<const N: usize>(&self) -> Option<(u32, [u8; N])> {
+        // SAFETY: valid skb (invariant).
+        let h = unsafe { bindings::ng_shim_skb_head(self.0.as_ptr()) };
+        if (h.len as usize) < N {
+            return None;
+        }
+        let mut buf = [0u8; N];
+        if h.headlen as usize >= N {
+            // The linear part stays in place and unwritten while we hold
+            // `&self` (a clone sharing it copies before writing).
+            // SAFETY: `data` holds `headlen` >= N bytes, unchanged meanwhile.
+            let linear = unsafe { core::slice::from_raw_parts(h.data, N) };
+            buf.copy_from_slice(linear);
+        } else if self.copy_prefix(&mut buf) < N {
+            return None;
+        }
+        Some((h.len, buf))
+    }
+
+    /// A clone sharing the data (for flooding), without sleeping.
+    pub(crate) fn clone_atomic(&self) -> Option<Self> {
+        // SAFETY: valid skb; skb_clone returns a new reference or null.
+        let p = unsafe { bindings::ng_shim_skb_clone(self.0.as_ptr()) };
+        NonNull::new(p).map(Skb)
+    }
+
+    /// Frees a frame that was delivered (not a drop).
+    pub(crate) fn consume(self) {
+        // SAFETY: we own the reference (invariant).
+        unsafe { bindings::ng_shim_consume_skb(self.into_raw()) };
+    }
+}
+
+impl Drop for Skb {
+    fn drop(&mut self) {
+        // SAFETY: we own the reference (invariant). Dropping a frame without
+        // delivering it is a drop, visible to drop monitors.
+        unsafe { bindings::ng_shim_kfree_skb(self.0.as_ptr()) };
+    }
+}
+
+impl Skb {
+    /// Up to `buf.len()` leading bytes; returns how many were copied.
+    pub(crate) fn copy_prefix(&self, buf: &mut [u8]) -> usize {
+        let n = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+        // SAFETY: valid skb; `buf` has room for `n` bytes.
+        let copied = unsafe {
+            bindings::ng_shim_skb_copy_prefix(self.0.as_ptr(), buf.as_mut_ptr().cast(), n)
+        };
+        copied as usize
+    }
+
+    /// Detaches a frame that is going to be held for a while from its
+    /// socket, route and device.
+    pub(crate) fn park(&mut self) {
+        // SAFETY: we own the skb (invariant).
+        unsafe { bindings::ng_shim_skb_park(self.0.as_ptr()) };
+    }
+}
+
+/// A held frame carries its departure time in its control buffer.
+impl crate::types::pipe::logic::Frame for Skb {
+    fn len(&self) -> u32 {
+        Skb::len(self)
+    }
+
+    fn truesize(&self) -> u32 {
+        // SAFETY: valid skb (invariant).
+        unsafe { bindings::ng_shim_skb_truesize(self.0.as_ptr()) }
+    }
+
+    fn due(&self) -> u64 {
+        // SAFETY: valid skb; the scratch area holds at least a u64, and the
+        // holder of the frame owns it.
+        unsafe { *bindings::ng_shim_skb_scratch(self.0.as_ptr()) }
+    }
+
+    fn set_due(&mut self, t: u64) {
+        // SAFETY: as in `due`; we own the frame.
+        unsafe { *bindings::ng_shim_skb_scratch(self.0.as_ptr()) = t };
+    }
+}
+
+/// A FIFO of owned frames, linked through the frames themselves (no
+/// allocation per frame).
+///
+/// # Invariants
+///
+/// `head` starts a chain of owned skbs linked both ways by `next` and
+/// `prev` (null at the ends) and ending at `tail`; `tail` is null iff
+/// `head` is `None`.
+#[derive(Default)]
+pub(crate) struct SkbList {
+    head: Option<Skb>,
+    tail: *mut bindings::sk_buff,
+}
+
+// SAFETY: the list owns its frames, which may move between CPUs.
+unsafe impl Send for SkbList {}
+
+impl crate::types::pipe::logic::FrameQueue for SkbList {
+    type F = Skb;
+
+    fn push_back(&mut self, f: Skb) {
+        let p = f.into_raw();
+        // SAFETY: we own `p`; it ends the chain, after `tail`.
+        unsafe {
+            bindings::ng_shim_skb_set_next(p, core::ptr::null_mut());
+            bindings::ng_shim_skb_set_prev(p, self.tail);
+        }
+        if self.tail.is_null() {
+            // SAFETY: `p` is owned and now belongs to the list.
+            self.head = Some(unsafe { Skb::from_raw(NonNull::new_unchecked(p)) });
+        } else {
+            // SAFETY: `tail` is the list's last frame (invariant).
+            unsafe { bindings::ng_shim_skb_set_next(self.tail, p) };
+        }
+        self.tail = p;
+    }
+
+    fn pop_front(&mut self) -> Option<Skb> {
+        let h = self.head.take()?;
+        let p = h.as_ptr().cast_mut();
+        // SAFETY: `p` is in the chain (invariant); it leaves it.
+        let next = unsafe { bindings::ng_shim_skb_next(p) };
+        // SAFETY: as above.
+        unsafe { bindings::ng_shim_skb_set_next(p, core::ptr::null_mut()) };
+        match NonNull::new(next) {
+            Some(n) => {
+                // SAFETY: the next frame in the chain is owned by the list
+                // and becomes its head.
+                unsafe { bindings::ng_shim_skb_set_prev(n.as_ptr(), core::ptr::null_mut()) };
+                // SAFETY: as above.
+                self.head = Some(unsafe { Skb::from_raw(n) });
+            }
+            None => self.tail = core::ptr::null_mut(),
+        }
+        Some(h)
+    }
+
+    fn pop_back(&mut self) -> Option<Skb> {
+        let head = self.head.as_ref()?.as_ptr().cast_mut();
+        if head == self.tail {
+            return self.pop_front();
+        }
+        let t = self.tail;
+        // SAFETY: `t` is the last frame of a chain of at least two.
+        let p = unsafe { bindings::ng_shim_skb_prev(t) };
+        // SAFETY: `p` becomes the last frame; `t` leaves the chain.
+        unsafe {
+            bindings::ng_shim_skb_set_next(p, core::ptr::null_mut());
+            bindings::ng_shim_skb_set_prev(t, core::ptr::null_mut());
+        }
+        self.tail = p;
+        // SAFETY: `t` was the list's last frame, owned by it; now ours.
+        Some(unsafe { Skb::from_raw(NonNull::new_unchecked(t)) })
+    }
+
+    fn front(&self) -> Option<&Skb> {
+        self.head.as_ref()
+    }
+}
+
+impl Drop for SkbList {
+    fn drop(&mut self) {
+        while crate::types::pipe::logic::FrameQueue::pop_front(self).is_some() {}
+    }
+}
+
+/// The segments of a frame ([`Skb::segments`]), handed out one by one.
+///
+/// # Invariants
+///
+/// `head` is null or the first skb of a list (through `next`) that we own.
+pub(crate) struct Segments {
+    head: *mut bindings::sk_buff,
+}
+
+impl Iterator for Segments {
+    type Item = Skb;
+
+    fn next(&mut self) -> Option<Skb> {
+        // SAFETY: `head` is null or a list we own (invariant); the shim
+        // unlinks its first skb and gives it to us.
+        let p = unsafe { bindings::ng_shim_skb_list_pop(&mut self.head) };
+        // SAFETY: an unlinked skb of our list, ours alone.
+        NonNull::new(p).map(|p| unsafe { Skb::from_raw(p) })
+    }
+}
+
+impl Drop for Segments {
+    fn drop(&mut self) {
+        for s in self.by_ref() {
+            drop(s);
+        }
+    }
+}
