@@ -30,10 +30,11 @@ module: kernel
 # The same module for the bench kernel (scripts/kernel.sh bench), built from
 # a copy of the sources under the cache: Kbuild writes its objects beside the
 # sources, and the checkout's belong to the test kernel.
-BENCH_MOD_SRC = Kbuild $(shell find include rust shim -name '*.[ch]' -o -name '*.rs')
+# The copy is made afresh: a file moved in the checkout must not stay behind.
+BENCH_MOD_SRC = Kbuild $(shell find include rust -name '*.[ch]' -o -name '*.rs')
 bench-module: deps
 	@. scripts/env.sh && kdir=$$(scripts/kernel.sh bench) && b=$$NG_CACHE/module-bench && \
-		mkdir -p "$$b" && cp -a --update --parents $(BENCH_MOD_SRC) "$$b"/ && \
+		rm -rf "$$b" && mkdir -p "$$b" && cp -a --parents $(BENCH_MOD_SRC) "$$b"/ && \
 		$(MAKE) -s -C "$$kdir" M="$$b" "$${NG_KMAKE_ARGS[@]}" modules
 
 ngctl: deps

@@ -8,8 +8,9 @@
  *  - kernel headers whose exported functions Rust calls directly;
  *  - ng_shim_*: C wrappers for static inline helpers and macros, and the
  *    registration of C tables (genl family, policies, pernet operations);
- *  - ng_rs_*: Rust functions the shim calls back. Rust checks its
- *    definitions against these prototypes at compile time.
+ *  - callback tables (struct ng_*_ops) that Rust fills with trampolines
+ *    for its own types, and the one ng_rs_* function netlink calls by
+ *    name. Rust checks its definitions against these at compile time.
  */
 #ifndef NETGRAPH_SHIM_H
 #define NETGRAPH_SHIM_H
@@ -31,8 +32,26 @@
 #include "uapi/linux/netgraph.h"
 
 /* --- registration (module init/exit) --- */
-int ng_shim_register(void);
+/* What the module calls back; the Rust side makes it from its types. */
+struct ng_module_ops {
+	/* Allocate this namespace's state; NULL on failure. */
+	void *(*net_init)(struct net *net);
+	/* Shut the state down and free it (RTNL held). */
+	void (*net_exit)(void *state);
+	/* Netdevice event (RTNL held): 1 register, 2 unregister, 3 rename. */
+	void (*netdev_event)(int event, struct net_device *dev);
+	/* A netlink socket of the generic family was released. */
+	void (*sock_release)(struct net *net, u32 portid);
+	/* One doit handler for every command; the command is in info. */
+	int (*doit)(struct sk_buff *skb, struct genl_info *info);
+	/* One dumpit handler for every dumpable command. */
+	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
+};
+/* ops outlives the registration; -EBUSY if already registered. */
+int ng_shim_register(const struct ng_module_ops *ops);
 void ng_shim_unregister(void);
+/* C-internal: the registered callbacks. */
+const struct ng_module_ops *ng_module(void);
 
 /* --- netlink messages --- */
 /* atomic: GFP_ATOMIC instead of GFP_KERNEL (here and below). */
@@ -113,7 +132,7 @@ int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
 			const struct sk_buff *skb);
 
 /* --- per-namespace state --- */
-/* The graph that ng_rs_net_init() returned for this namespace. */
+/* The state that ops->net_init() returned for this namespace. */
 void *ng_shim_net_graph(const struct net *net);
 
 /* --- scheduling --- */
@@ -125,11 +144,11 @@ void ng_shim_rcu_read_unlock(void);
 void ng_shim_local_bh_disable(void);
 void ng_shim_local_bh_enable(void);
 /*
- * Calls ng_rs_release(data) in process context after an RCU grace period
+ * Calls fn(data) in process context after an RCU grace period
  * (rcu_work on the module's workqueue, drained at unload). If memory is
  * short, waits for the grace period and calls it at once.
  */
-void ng_shim_defer_release(void *data);
+void ng_shim_defer_release(void (*fn)(void *data), void *data);
 
 /* --- RTNL --- */
 void ng_shim_rtnl_lock(void);
@@ -164,22 +183,53 @@ int ng_shim_dev_set_mac(struct net_device *dev, const u8 *mac,
 int ng_shim_dev_set_promisc(struct net_device *dev, int inc);
 int ng_shim_dev_multi(struct net_device *dev, const u8 *mac, bool add);
 
+/* What an eiface device calls back, with its port. */
+struct ng_eiface_ops {
+	/* The host transmits skb (consumed); 0 when sent on. */
+	int (*xmit)(void *port, struct sk_buff *skb);
+	/* The device is being unregistered; stop using it. */
+	void (*gone)(void *port);
+	/* dellink (RTNL held): the node lets dev go (the caller unregisters
+	 * it) and shuts down. */
+	void (*dellink)(void *port, struct net_device *dev);
+	/* The device is freed; drop its port reference. */
+	void (*release)(void *port);
+};
 /* eiface: a registered device named name (len bytes, no NUL) in net whose
- * transmit calls ng_rs_eiface_xmit(port, ...); -EEXIST if net has a device
- * of that name. The device owns the port reference from success on and
- * gives it back through ng_rs_eiface_release(). */
+ * operations call ops with port; -EEXIST if net has a device of that name.
+ * The device owns the port reference from success on and gives it back
+ * through ops->release. ops outlives the device. */
 int ng_shim_eiface_create(struct net *net, const u8 *name, size_t len,
-			  void *port, struct net_device **out);
+			  void *port, const struct ng_eiface_ops *ops,
+			  struct net_device **out);
 /* Unregisters (and later frees) the device, wherever it lives. */
 void ng_shim_eiface_destroy(struct net_device *dev);
 /* A frame for the host stack on dev; consumes skb. 0 or -errno. */
 int ng_shim_eiface_rx(struct net_device *dev, struct sk_buff *skb);
 
-/* ether: attach rx_handler (lower, orphans) / egress hook (upper). */
-int ng_shim_ether_attach_rx(struct net_device *dev, void *port);
+/* What an ether node's device hooks call back, with its port. */
+struct ng_ether_ops {
+	/* Receive handler, under the core's rcu_read_lock(), skb unshared and
+	 * starting at its Ethernet header: false leaves skb, untouched, to the
+	 * stack; true when the graph took (consumed) it. */
+	bool (*rx)(void *port, struct sk_buff *skb);
+	/* Egress hook: is upper connected? */
+	bool (*wants_tx)(void *port);
+	/* Egress hook: a frame the host transmits (consumed). */
+	void (*tx)(void *port, struct sk_buff *skb);
+};
+/* ether: attach rx_handler (lower, orphans) / egress hook (upper); the
+ * port stays the caller's; ops outlives the attachment. */
+int ng_shim_ether_attach_rx(struct net_device *dev, void *port,
+			    const struct ng_ether_ops *ops);
 void ng_shim_ether_detach_rx(struct net_device *dev);
-int ng_shim_ether_attach_tx(struct net_device *dev, void *port, void **ops);
-void ng_shim_ether_detach_tx(struct net_device *dev, void *ops);
+struct ng_ether_tx;
+/* NULL with *err set on failure. */
+struct ng_ether_tx *ng_shim_ether_attach_tx(struct net_device *dev,
+					    void *port,
+					    const struct ng_ether_ops *ops,
+					    int *err);
+void ng_shim_ether_detach_tx(struct net_device *dev, struct ng_ether_tx *t);
 /* Whether the stack handles skb's EtherType (else it is an orphan). */
 bool ng_shim_ethertype_known(const struct sk_buff *skb);
 /* Transmits a frame on the wire (not through upper); consumes skb. */
@@ -244,17 +294,19 @@ void ng_shim_pcpu_add(void *p, unsigned int i, u64 v);
 u64 ng_shim_pcpu_sum(void *p, unsigned int i);
 void ng_shim_pcpu_clear(void *p, unsigned int n);
 
-/* Calls ng_rs_tick(ctx) every ms milliseconds (process context). */
+/* Calls fn(ctx) every ms milliseconds (process context). */
 struct ng_tick;
-struct ng_tick *ng_shim_tick_start(void *ctx, unsigned int ms);
+struct ng_tick *ng_shim_tick_start(void (*fn)(void *ctx), void *ctx,
+				   unsigned int ms);
 /* Stops and frees the tick, waiting for a running one. */
 void ng_shim_tick_stop(struct ng_tick *t);
 
 /* --- holding frames (ffi/sched.c) --- */
-/* A high-resolution timer (CLOCK_MONOTONIC) that calls
- * ng_rs_timer(ctx, which) in softirq context. */
+/* A high-resolution timer (CLOCK_MONOTONIC) that calls fn(ctx, which) in
+ * softirq context. */
 struct ng_timer;
-struct ng_timer *ng_shim_timer_new(void *ctx, u32 which);
+struct ng_timer *ng_shim_timer_new(void (*fn)(void *ctx, u32 which),
+				   void *ctx, u32 which);
 /* (Re)arms for absolute time at_ns; any context, also from the callback. */
 void ng_shim_timer_arm(struct ng_timer *t, u64 at_ns);
 /* Cancels (waiting for a running callback) and frees. Process context. */
@@ -280,44 +332,7 @@ unsigned int ng_shim_skb_copy_prefix(const struct sk_buff *skb, void *to,
 				     unsigned int len);
 
 /* --- callbacks implemented in Rust --- */
-/* A tick of ng_shim_tick_start(ctx). */
-void ng_rs_tick(void *ctx);
-/* A timer of ng_shim_timer_new(ctx, which) expired (softirq). */
-void ng_rs_timer(void *ctx, u32 which);
-/* eiface: the host transmits skb (consumed); 0 when sent on. */
-int ng_rs_eiface_xmit(void *port, struct sk_buff *skb);
-/* eiface: the device is being unregistered; stop using it. */
-void ng_rs_eiface_gone(void *port);
-/* eiface dellink (RTNL held): the node lets dev go (the caller unregisters
- * it) and shuts down. */
-void ng_rs_eiface_dellink(void *port, struct net_device *dev);
-/* eiface: the device is freed; drop its port reference. */
-void ng_rs_eiface_release(void *port);
-/*
- * ether receive handler, under the core's rcu_read_lock(), skb unshared
- * and starting at its Ethernet header: false leaves skb, untouched, to the
- * stack; true when the graph took (consumed) it.
- */
-bool ng_rs_ether_rx(void *port, struct sk_buff *skb);
-/* ether: is upper connected? */
-bool ng_rs_ether_wants_tx(void *port);
-/* ether: a frame the host transmits (consumed). */
-void ng_rs_ether_tx(void *port, struct sk_buff *skb);
-/* Netdevice event (RTNL held): 1 register, 2 unregister, 3 rename. */
-void ng_rs_netdev_event(int event, struct net_device *dev);
-/* Allocate this namespace's graph; NULL on failure. */
-void *ng_rs_net_init(struct net *net);
-/* Shut the graph down and free it. */
-void ng_rs_net_exit(void *graph);
-/* One doit handler for every command; the command is in info. */
-int ng_rs_doit(struct sk_buff *skb, struct genl_info *info);
-/* One dumpit handler for every dumpable command. */
-int ng_rs_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-/* A netlink socket of the generic family was released. */
-void ng_rs_sock_release(struct net *net, u32 portid);
 /* A dump ends: release its cursor (cb->args[2]). */
 void ng_rs_dump_done(struct netlink_callback *cb);
-/* Releases what ng_shim_defer_release() was given. */
-void ng_rs_release(void *data);
 
 #endif /* NETGRAPH_SHIM_H */

@@ -9,6 +9,10 @@
 //! [`types`], one folder each; the [`control`] plane (the genl commands);
 //! this file on top, which names every type.
 
+use ffi::netdev::{DevEvent, DevRef};
+use ffi::netlink::{Dump, NetRef, NlResult, Request};
+use ffi::rtnl::Rtnl;
+use graph::Graph;
 use kernel::prelude::*;
 
 mod control;
@@ -24,22 +28,62 @@ module! {
     license: "GPL",
 }
 
-struct Netgraph;
+struct Netgraph {
+    _reg: ffi::module::Registration<Netgraph>,
+}
 
 impl kernel::Module for Netgraph {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: called once at module load; the shim registers the pernet
-        // operations, the netlink notifier and the genl family.
-        kernel::error::to_result(unsafe { ffi::bindings::ng_shim_register() })?;
+        let reg = ffi::module::Registration::new()?;
         pr_info!("loaded\n");
-        Ok(Netgraph)
+        Ok(Netgraph { _reg: reg })
     }
 }
 
 impl Drop for Netgraph {
     fn drop(&mut self) {
-        // SAFETY: registration succeeded in `init`; this runs once at unload.
-        unsafe { ffi::bindings::ng_shim_unregister() };
-        pr_info!("unloaded\n");
+        // `_reg` unregisters after this.
+        pr_info!("unloading\n");
+    }
+}
+
+/// Every node type, in `listtypes` order.
+static TYPES: [&graph::TypeInfo; 7] = [
+    &types::socket::TYPE,
+    &types::ether::TYPE,
+    &types::eiface::TYPE,
+    &types::hub::TYPE,
+    &types::bridge::TYPE,
+    &types::tee::TYPE,
+    &types::pipe::TYPE,
+];
+
+/// Who handles what: the graph is each namespace's state, the control plane
+/// answers the genl family, and ether nodes follow the netdevice events.
+impl ffi::module::Module for Netgraph {
+    type PerNet = graph::Graph;
+
+    fn net_init(net: NetRef) -> Option<Pin<KBox<Graph>>> {
+        Graph::create(net, graph::Types::new(&TYPES))
+    }
+
+    fn net_exit(g: &'static Graph, rtnl: &Rtnl) {
+        g.teardown(rtnl)
+    }
+
+    fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
+        control::doit(g, r)
+    }
+
+    fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
+        control::dumpit(g, d)
+    }
+
+    fn sock_release(g: &'static Graph, net: NetRef, portid: u32) {
+        control::sock_release(g, net, portid)
+    }
+
+    fn netdev_event(rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
+        types::ether::netdev_event(rtnl, ev, d)
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::ffi::bindings as b;
 use crate::ffi::errno::{
-    DResult, Errno, EHOSTUNREACH, EINVAL, ELOOP, EMSGSIZE, ENETDOWN, ENOBUFS, ENODEV, ENOENT,
-    ENOMEM, ENOTCONN, EOPNOTSUPP, EPERM,
+    DResult, Errno, EHOSTUNREACH, EINVAL, ELOOP, EMSGSIZE, ENETDOWN, ENOBUFS, ENOENT, ENOMEM,
+    ENOTCONN, EOPNOTSUPP, EPERM,
 };
 use crate::ffi::netlink::{
     dump_one, fail, AttrWriter, Dump, DumpCursor, Msg, NetRef, NlError, NlResult, Request,
@@ -13,72 +13,11 @@ use crate::ffi::netlink::{
 use crate::ffi::pernet;
 use crate::ffi::rcu;
 use crate::ffi::skb::Skb;
+use crate::graph::events::{put_link, put_node, Mcast};
 use crate::graph::msg::{self, After, MsgDesc, Out, Value};
-use crate::graph::{Caller, Event, EventSink, Fwd, Graph, LinkInfo, NodeInfo};
+use crate::graph::{Caller, Fwd, Graph, NodeInfo};
+use crate::types;
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
-
-/// Sends events to the multicast group of one namespace.
-pub(crate) struct Mcast {
-    pub(crate) net: NetRef,
-}
-
-fn put_node(w: &mut impl AttrWriter, t: u32, n: &NodeInfo) -> DResult {
-    w.nest(t, |w| {
-        if let Some(name) = &n.name {
-            w.put_str(b::netgraph_node_attr_NETGRAPH_NODE_A_NAME, name.as_bytes())?;
-        }
-        w.put_str(b::netgraph_node_attr_NETGRAPH_NODE_A_TYPE, n.ty.as_bytes())?;
-        w.put_u32(b::netgraph_node_attr_NETGRAPH_NODE_A_ID, n.id)?;
-        w.put_u32(b::netgraph_node_attr_NETGRAPH_NODE_A_HOOKS, n.hooks)?;
-        w.put_u64(
-            b::netgraph_node_attr_NETGRAPH_NODE_A_LOOP_DROPS,
-            n.loop_drops,
-            b::netgraph_node_attr_NETGRAPH_NODE_A_PAD,
-        )?;
-        w.put_u64(
-            b::netgraph_node_attr_NETGRAPH_NODE_A_DROPS,
-            n.drops,
-            b::netgraph_node_attr_NETGRAPH_NODE_A_PAD,
-        )
-    })
-}
-
-fn put_link(w: &mut impl AttrWriter, l: &LinkInfo) -> DResult {
-    w.nest(b::netgraph_attr_NETGRAPH_A_LINK, |w| {
-        w.put_str(
-            b::netgraph_link_attr_NETGRAPH_LINK_A_OURHOOK,
-            l.ourhook.as_bytes(),
-        )?;
-        w.put_str(
-            b::netgraph_link_attr_NETGRAPH_LINK_A_PEERHOOK,
-            l.peerhook.as_bytes(),
-        )?;
-        put_node(w, b::netgraph_link_attr_NETGRAPH_LINK_A_PEER, &l.peer)
-    })
-}
-
-impl EventSink for Mcast {
-    fn event(&mut self, ev: Event) {
-        if !pernet::has_listeners(self.net) {
-            return;
-        }
-        let (cmd, node, link) = match &ev {
-            Event::NewNode(n) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_NEWNODE, n, None),
-            Event::DelNode(n) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_DELNODE, n, None),
-            Event::Rename(n) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_RENAME, n, None),
-            Event::NewHook(n, l) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_NEWHOOK, n, Some(l)),
-            Event::DelHook(n, l) => (b::netgraph_cmd_NETGRAPH_CMD_EVT_DELHOOK, n, Some(l)),
-        };
-        let Ok(mut m) = Msg::new(0, 0, cmd, false) else {
-            return;
-        };
-        let ok = put_node(&mut m, b::netgraph_attr_NETGRAPH_A_NODE, node).is_ok()
-            && link.map_or(true, |l| put_link(&mut m, l).is_ok());
-        if ok {
-            m.multicast(self.net);
-        }
-    }
-}
 
 /// A required string attribute.
 fn req_str<'a>(r: &Request<'a>, t: u32, what: &'static str) -> NlResult<&'a [u8]> {
@@ -116,7 +55,7 @@ fn reply_node(r: &Request<'_>, n: &NodeInfo) -> DResult {
     r.send_reply(m)
 }
 
-fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
+pub(crate) fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
     let c = Caller {
         portid: r.portid(),
         net: g.net,
@@ -152,7 +91,7 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                 );
             }
             let info = g.with(|s| {
-                let id = s.socket_node(c, name, &mut ev)?;
+                let id = s.socket_node(c, name, &types::socket::SOCKET, &mut ev)?;
                 s.nodeinfo(id).ok_or(NlError::from(ENOENT))
             })?;
             reply_node(r, &info)?;
@@ -298,27 +237,8 @@ fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
     Ok(())
 }
 
-/// `doit` for every command (called by the shim).
-///
-/// # Safety
-///
-/// Called as the family's `doit`: `skb` and `info` are a request's,
-/// valid for the call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_doit(skb: *mut b::sk_buff, info: *mut b::genl_info) -> i32 {
-    // SAFETY: genetlink calls doit with a valid request skb and info that
-    // outlive this call.
-    let r = unsafe { Request::new(skb, info) };
-    let Some(g) = pernet::graph(r.net()) else {
-        return ENODEV.to_errno();
-    };
-    match doit(g, &r) {
-        Ok(()) => 0,
-        Err(e) => r.extack().report(&e).to_errno(),
-    }
-}
-
-fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
+/// A part of a dump of the family.
+pub(crate) fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
     let cmd = d.cmd() as u32;
     match cmd {
         b::netgraph_cmd_NETGRAPH_CMD_LISTNODES => {
@@ -414,13 +334,12 @@ fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
                 .attr(b::netgraph_attr_NETGRAPH_A_TYPE_NAME)
                 .map(|a| a.str_bytes());
             if let Some(w) = want {
-                if crate::types::find(w).is_none() {
+                if g.types().find(w).is_none() {
                     return fail(ENOENT, "unknown node type");
                 }
             }
             let mut i = *d.state(0) as usize;
-            while i < crate::types::COUNT {
-                let t = crate::types::ALL[i];
+            while let Some(t) = g.types().get(i) {
                 if want.map_or(true, |w| w == t.name.as_bytes()) {
                     let n = g.read(|s| s.type_count(i));
                     let ok = dump_one(d, |m| {
@@ -503,63 +422,18 @@ fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
     Ok(())
 }
 
-/// `dumpit` for every dumpable command (called by the shim).
-///
-/// # Safety
-///
-/// Called as the family's `dumpit`: `skb` is the dump's buffer and `cb`
-/// its callback, both valid for the call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_dumpit(
-    skb: *mut b::sk_buff,
-    cb: *mut b::netlink_callback,
-) -> i32 {
-    // SAFETY: genetlink calls dumpit with the dump skb and its callback,
-    // both valid for this call.
-    let mut d = unsafe { Dump::new(skb, cb) };
-    let Some(g) = pernet::graph(d.net()) else {
-        return ENODEV.to_errno();
-    };
-    match dumpit(g, &mut d) {
-        Ok(()) => d.len(),
-        Err(e) => {
-            let ea = d.extack();
-            ea.report(&e).to_errno()
-        }
-    }
-}
-
-/// A generic netlink socket closed (called by the shim).
-///
-/// # Safety
-///
-/// `net` is null or the live namespace of the netlink socket being
-/// released (the netlink release notifier).
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_sock_release(net: *mut b::net, portid: u32) {
-    let Some(net) = core::ptr::NonNull::new(net) else {
+/// A generic netlink socket of `net` closed: its socket node goes.
+pub(crate) fn sock_release(g: &'static Graph, net: NetRef, portid: u32) {
+    // Most sockets closing anywhere have no node: no RTNL for them.
+    if !g.may_have_socket(portid) {
         return;
-    };
-    let net = NetRef(net);
-    if let Some(g) = pernet::graph(net) {
-        // Most sockets closing anywhere have no node: no RTNL for them.
-        if !g.may_have_socket(portid) {
-            return;
-        }
-        let mut ev = Mcast { net };
-        let _ = g.with(|s| {
-            s.socket_closed(portid, &mut ev);
-            Ok(())
-        });
     }
+    let mut ev = Mcast { net };
+    let _ = g.with(|s| {
+        s.socket_closed(portid, &mut ev);
+        Ok(())
+    });
 }
-
-// The callbacks above must have exactly the prototypes the shim declares.
-const _: [unsafe extern "C" fn(*mut b::sk_buff, *mut b::genl_info) -> i32; 2] =
-    [b::ng_rs_doit, ng_rs_doit];
-const _: [unsafe extern "C" fn(*mut b::sk_buff, *mut b::netlink_callback) -> i32; 2] =
-    [b::ng_rs_dumpit, ng_rs_dumpit];
-const _: [unsafe extern "C" fn(*mut b::net, u32); 2] = [b::ng_rs_sock_release, ng_rs_sock_release];
 
 /// Why a frame written by a socket was not (all) delivered: the errno a
 /// node or device on its way returned, in words.

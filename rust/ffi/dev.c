@@ -92,8 +92,9 @@ static int ng_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_REGISTER:
 	case NETDEV_UNREGISTER:
 	case NETDEV_CHANGENAME:
-		ng_rs_netdev_event(event == NETDEV_REGISTER ? 1 :
-				   event == NETDEV_UNREGISTER ? 2 : 3, dev);
+		ng_module()->netdev_event(event == NETDEV_REGISTER ? 1 :
+					  event == NETDEV_UNREGISTER ? 2 : 3,
+					  dev);
 		break;
 	}
 	return NOTIFY_DONE;

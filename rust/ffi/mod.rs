@@ -8,10 +8,12 @@
 pub(crate) mod bindings;
 pub(crate) mod errno;
 pub(crate) mod fdb;
+pub(crate) mod module;
 pub(crate) mod netdev;
 pub(crate) mod netlink;
 pub(crate) mod percpu;
 pub(crate) mod pernet;
+pub(crate) mod port;
 pub(crate) mod rcu;
 pub(crate) mod rtnl;
 pub(crate) mod sched;

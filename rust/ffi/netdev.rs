@@ -1,34 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Net devices for node types: a slot holding the device a node uses, safe
-//! operations on it, and the entry points from the device layer (transmit,
-//! receive handler, egress hook, netdevice events) into the graph.
+//! operations on it, and the callbacks of the device layer (transmit,
+//! receive handler, egress hook), each a trampoline for the handler type
+//! that asked for it ([`EifacePort`], [`EtherPort`]).
 //!
-//! The C side keeps a node reference (`Arc<Node>` as a raw pointer, the
-//! "port") where the device layer calls back: an eiface device's private
-//! area, an ether node's rx_handler data and egress hook.
+//! The C side keeps a reference of the handler (a [`Port`], the "port")
+//! where the device layer calls back: an eiface device's private area, an
+//! ether node's rx_handler data and egress hook.
 
 use crate::ffi::bindings as b;
-use crate::ffi::errno::{check, DResult, ENOTCONN, ENXIO};
+use crate::ffi::errno::{check, DResult, ENXIO};
 use crate::ffi::netlink::NetRef;
+use crate::ffi::port::Port;
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
-use crate::ffi::sched::NodeCtx;
 use crate::ffi::skb::Skb;
 use crate::graph::path::Name;
-use crate::graph::{Fwd, Node};
+use core::cell::Cell;
 use core::ffi::c_void;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::sync::Arc;
+use kernel::sync::{Arc, ArcBorrow};
 
-/// Which way a frame crosses a device.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dir {
-    /// Received from the wire (ether rx_handler).
-    In,
-    /// Transmitted by the host (eiface transmit, ether egress hook).
-    Out,
+/// What an eiface device calls back (see [`eiface_create`]).
+pub(crate) trait EifacePort: Send + Sync + Sized + 'static {
+    /// The host transmits `skb` on the device (BH, RCU).
+    fn xmit(this: ArcBorrow<'_, Self>, skb: Skb) -> DResult;
+    /// The device is being unregistered by someone else (RTNL held): stop
+    /// using it.
+    fn gone(this: ArcBorrow<'_, Self>);
+    /// `ip link del` of the device (RTNL held): let it go (the caller
+    /// unregisters it).
+    fn dellink(this: ArcBorrow<'_, Self>, rtnl: &Rtnl, dev: DevRef<'_>);
+}
+
+/// A frame the receive handler offers (see [`EtherPort::rx`]): left to the
+/// stack untouched unless the handler takes it.
+pub(crate) struct RxFrame {
+    skb: Cell<*mut b::sk_buff>,
+}
+
+impl RxFrame {
+    /// Whether the stack handles the frame's EtherType (else it would be
+    /// dropped: an orphan).
+    pub(crate) fn known_type(&self) -> bool {
+        let skb = self.skb.get();
+        // SAFETY: a valid skb from the receive path while not taken (null
+        // once taken).
+        !skb.is_null() && unsafe { b::ng_shim_ethertype_known(skb) }
+    }
+
+    /// The frame, for the graph (once; the stack no longer sees it).
+    pub(crate) fn take(&self) -> Option<Skb> {
+        let skb = self.skb.replace(core::ptr::null_mut());
+        // SAFETY: a valid, unshared skb, ours from here on: the handler
+        // consumes it when the trampoline returns true, which it does once
+        // the frame is taken.
+        NonNull::new(skb).map(|p| unsafe { Skb::from_raw(p) })
+    }
+}
+
+/// What an ether node's device hooks call back (see [`DevRef::attach_rx`],
+/// [`DevRef::attach_tx`]).
+pub(crate) trait EtherPort: Send + Sync + Sized + 'static {
+    /// The receive handler (BH, under `g`): take the frame or leave it.
+    fn rx(this: ArcBorrow<'_, Self>, g: &rcu::Guard, frame: &RxFrame);
+    /// The egress hook: does the node take what the host transmits?
+    fn wants_tx(this: ArcBorrow<'_, Self>) -> bool;
+    /// The egress hook: a frame the host transmits.
+    fn tx(this: ArcBorrow<'_, Self>, skb: Skb);
 }
 
 /// The device a node uses, or none.
@@ -55,7 +97,7 @@ impl DevSlot {
     pub(crate) fn get<'g>(&self, _g: &'g rcu::Guard) -> Option<DevRef<'g>> {
         NonNull::new(self.ptr.load(Ordering::Acquire)).map(|ptr| DevRef {
             ptr,
-            _p: core::marker::PhantomData,
+            _p: PhantomData,
         })
     }
 
@@ -64,7 +106,7 @@ impl DevSlot {
     pub(crate) fn get_rtnl<'r>(&self, _r: &'r Rtnl) -> Option<DevRef<'r>> {
         NonNull::new(self.ptr.load(Ordering::Acquire)).map(|ptr| DevRef {
             ptr,
-            _p: core::marker::PhantomData,
+            _p: PhantomData,
         })
     }
 
@@ -93,10 +135,23 @@ impl DevSlot {
 #[derive(Clone, Copy)]
 pub(crate) struct DevRef<'a> {
     ptr: NonNull<b::net_device>,
-    _p: core::marker::PhantomData<&'a b::net_device>,
+    _p: PhantomData<&'a b::net_device>,
 }
 
 impl<'a> DevRef<'a> {
+    /// A device the caller knows to be live while the RTNL is held.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is registered, or being unregistered and not yet freed, for as
+    /// long as `_r` lasts.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<b::net_device>, _r: &'a Rtnl) -> Self {
+        Self {
+            ptr,
+            _p: PhantomData,
+        }
+    }
+
     fn raw(&self) -> *mut b::net_device {
         self.ptr.as_ptr()
     }
@@ -178,56 +233,58 @@ impl<'a> DevRef<'a> {
         check(unsafe { b::ng_shim_ether_inject(self.raw(), skb.into_raw()) })
     }
 
-    /// ether: frames received on the device are offered to `node`
-    /// ([`crate::graph::NodeImpl::device_hook`]). `EBUSY` if the
-    /// device's receive handler is taken (bridge, bond, macvlan port).
-    pub(crate) fn attach_rx(&self, _r: &Rtnl, node: &Arc<Node>) -> DResult {
-        let port = Arc::into_raw(node.clone());
+    /// ether: frames received on the device are offered to `port`
+    /// ([`EtherPort::rx`]). `EBUSY` if the device's receive handler is
+    /// taken (bridge, bond, macvlan port).
+    pub(crate) fn attach_rx<T: EtherPort>(&self, _r: &Rtnl, port: &Arc<T>) -> DResult {
+        let port = Port::new(port);
         // SAFETY: live device, RTNL held; on success the device keeps the
-        // port reference until `detach_rx`.
-        let r = check(unsafe { b::ng_shim_ether_attach_rx(self.raw(), port.cast_mut().cast()) });
-        if r.is_err() {
-            // SAFETY: the reference taken above was not handed over.
-            drop(unsafe { Arc::from_raw(port) });
+        // port reference until `detach_rx`; the table has the trampolines
+        // of the port's type.
+        let r = check(unsafe {
+            b::ng_shim_ether_attach_rx(self.raw(), port.as_ptr(), &EtherAdapter::<T>::OPS)
+        });
+        if r.is_ok() {
+            let _ = port.into_raw();
         }
         r
     }
 
-    /// Undoes [`DevRef::attach_rx`] for the same `node`.
-    pub(crate) fn detach_rx(&self, _r: &Rtnl, node: &Arc<Node>) {
+    /// Undoes [`DevRef::attach_rx`] for the same `port`.
+    pub(crate) fn detach_rx<T: EtherPort>(&self, _r: &Rtnl, port: &Arc<T>) {
         // SAFETY: live device, RTNL held; returns after a grace period, so
         // no receive handler uses the port any more.
         unsafe { b::ng_shim_ether_detach_rx(self.raw()) };
-        // SAFETY: `attach_rx` leaked one reference of this same Arc.
-        drop(unsafe { Arc::from_raw(&**node as *const Node) });
+        // SAFETY: `attach_rx` handed over one reference of this same Arc.
+        drop(unsafe { Port::<T>::from_raw(core::ptr::from_ref::<T>(port).cast_mut().cast()) });
     }
 
     /// ether: frames the host transmits on the device are offered to
-    /// `node` first.
-    pub(crate) fn attach_tx(&self, _r: &Rtnl, node: &Arc<Node>) -> DResult<TxHook> {
-        let port = Arc::into_raw(node.clone());
-        let mut ops: *mut c_void = core::ptr::null_mut();
-        // SAFETY: live device, RTNL held; `ops` receives the hook.
-        let r = check(unsafe {
-            b::ng_shim_ether_attach_tx(self.raw(), port.cast_mut().cast(), &mut ops)
-        });
-        match r {
-            Ok(()) => Ok(TxHook { ops }),
-            Err(e) => {
-                // SAFETY: the reference was not handed over.
-                drop(unsafe { Arc::from_raw(port) });
-                Err(e)
+    /// `port` first ([`EtherPort::tx`]).
+    pub(crate) fn attach_tx<T: EtherPort>(&self, _r: &Rtnl, port: &Arc<T>) -> DResult<TxHook> {
+        let port = Port::new(port);
+        let mut err = 0;
+        // SAFETY: live device, RTNL held; the table has the trampolines of
+        // the port's type; `err` receives the error.
+        let hook = unsafe {
+            b::ng_shim_ether_attach_tx(self.raw(), port.as_ptr(), &EtherAdapter::<T>::OPS, &mut err)
+        };
+        match NonNull::new(hook) {
+            Some(hook) => {
+                let _ = port.into_raw();
+                Ok(TxHook { hook })
             }
+            None => check(err).and(Err(ENXIO)),
         }
     }
 
-    /// Undoes [`DevRef::attach_tx`] for the same `node`.
-    pub(crate) fn detach_tx(&self, _r: &Rtnl, hook: TxHook, node: &Arc<Node>) {
-        // SAFETY: live device, RTNL held; `hook.ops` came from attach_tx on
+    /// Undoes [`DevRef::attach_tx`] for the same `port`.
+    pub(crate) fn detach_tx<T: EtherPort>(&self, _r: &Rtnl, hook: TxHook, port: &Arc<T>) {
+        // SAFETY: live device, RTNL held; `hook` came from attach_tx on
         // this device; the shim waits for the hook's readers.
-        unsafe { b::ng_shim_ether_detach_tx(self.raw(), hook.ops) };
-        // SAFETY: `attach_tx` leaked one reference of this same Arc.
-        drop(unsafe { Arc::from_raw(&**node as *const Node) });
+        unsafe { b::ng_shim_ether_detach_tx(self.raw(), hook.hook.as_ptr()) };
+        // SAFETY: `attach_tx` handed over one reference of this same Arc.
+        drop(unsafe { Port::<T>::from_raw(core::ptr::from_ref::<T>(port).cast_mut().cast()) });
     }
 }
 
@@ -260,53 +317,53 @@ impl DevKeep {
     pub(crate) unsafe fn get<'r>(&self, _r: &'r Rtnl) -> DevRef<'r> {
         DevRef {
             ptr: self.ptr,
-            _p: core::marker::PhantomData,
+            _p: PhantomData,
         }
     }
 }
 
 /// A registered egress hook (see [`DevRef::attach_tx`]).
 pub(crate) struct TxHook {
-    ops: *mut c_void,
+    hook: NonNull<b::ng_ether_tx>,
 }
 
 // SAFETY: the hook registration is only used under the RTNL.
 unsafe impl Send for TxHook {}
 
-/// Creates an eiface device called `name` in `net` for `node` and puts it in
-/// `slot`; `EEXIST` if `net` has a device of that name.
-pub(crate) fn eiface_create(
+/// Creates an eiface device called `name` in `net` whose callbacks go to
+/// `port`, and puts it in `slot`; `EEXIST` if `net` has a device of that
+/// name.
+pub(crate) fn eiface_create<T: EifacePort>(
     _r: &Rtnl,
     net: NetRef,
     name: &Name,
-    node: &Arc<Node>,
+    port: &Arc<T>,
     slot: &DevSlot,
 ) -> DResult {
-    let port = Arc::into_raw(node.clone());
+    let port = Port::new(port);
     let mut dev: *mut b::net_device = core::ptr::null_mut();
     let name = name.as_bytes();
     // SAFETY: `net` is live, RTNL held, `name` is valid for `name.len()`
-    // bytes; on success the device owns the port reference and returns it
-    // through `ng_rs_eiface_release`.
+    // bytes; the table has the trampolines of the port's type; on success
+    // the device owns the port reference and returns it through
+    // `eiface_release::<T>`.
     let r = check(unsafe {
         b::ng_shim_eiface_create(
             net.0.as_ptr(),
             name.as_ptr(),
             name.len(),
-            port.cast_mut().cast(),
+            port.as_ptr(),
+            &EifaceAdapter::<T>::OPS,
             &mut dev,
         )
     });
     match (r, NonNull::new(dev)) {
         (Ok(()), Some(d)) => {
+            let _ = port.into_raw();
             slot.set(d);
             Ok(())
         }
-        (r, _) => {
-            // SAFETY: the reference was not handed over.
-            drop(unsafe { Arc::from_raw(port) });
-            r.and(Err(ENXIO))
-        }
+        (r, _) => r.and(Err(ENXIO)),
     }
 }
 
@@ -327,31 +384,30 @@ unsafe fn take(skb: *mut b::sk_buff) -> Option<Skb> {
     NonNull::new(skb).map(|p| unsafe { Skb::from_raw(p) })
 }
 
-/// A frame from the node's device enters the graph, in read section `g`,
-/// by the hook the node's type picks; `ENOTCONN` (frame dropped) if none.
-fn frame_from_device(g: &rcu::Guard, node: &Node, skb: Skb, dir: Dir) -> DResult {
-    match node.imp.device_hook(g, node, dir, &|| true) {
-        Some(h) => Fwd::run(g, |f| f.send(h, skb)),
-        None => {
-            drop(skb);
-            Err(ENOTCONN)
-        }
-    }
+/// The eiface callbacks for ports of type `T`.
+struct EifaceAdapter<T>(PhantomData<T>);
+
+impl<T: EifacePort> EifaceAdapter<T> {
+    const OPS: b::ng_eiface_ops = b::ng_eiface_ops {
+        xmit: Some(eiface_xmit::<T>),
+        gone: Some(eiface_gone::<T>),
+        dellink: Some(eiface_dellink::<T>),
+        release: Some(eiface_release::<T>),
+    };
 }
 
 /// eiface transmit (BH, RCU): 0 if the frame was sent on.
 ///
 /// # Safety
 ///
-/// `p` is null or the port owned by a transmitting eiface device; `skb`
-/// is null or a frame handed over.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_eiface_xmit(p: *mut c_void, skb: *mut b::sk_buff) -> i32 {
+/// `p` is the port owned by a transmitting eiface device; `skb` is null
+/// or a frame handed over.
+unsafe extern "C" fn eiface_xmit<T: EifacePort>(p: *mut c_void, skb: *mut b::sk_buff) -> i32 {
     // SAFETY: the device owns the port until its destructor runs, after
     // transmission stopped; the skb is handed to us.
-    let (node, skb) = unsafe { (NodeCtx::borrow(p), take(skb)) };
+    let (port, skb) = unsafe { (Port::<T>::borrow(p), take(skb)) };
     match skb {
-        Some(skb) => match frame_from_device(&rcu::read_lock(), &node, skb, Dir::Out) {
+        Some(skb) => match T::xmit(port, skb) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         },
@@ -363,71 +419,55 @@ pub(crate) unsafe extern "C" fn ng_rs_eiface_xmit(p: *mut c_void, skb: *mut b::s
 ///
 /// # Safety
 ///
-/// `p` is null or the port of an eiface device being unregistered
-/// (`ndo_uninit`, RTNL held).
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_eiface_gone(p: *mut c_void) {
+/// `p` is null or the port of an eiface device being unregistered.
+unsafe extern "C" fn eiface_gone<T: EifacePort>(p: *mut c_void) {
     if p.is_null() {
         return;
     }
     // SAFETY: the device still owns the port.
-    let node = unsafe { NodeCtx::borrow(p) };
-    node.imp.device_gone();
+    T::gone(unsafe { Port::<T>::borrow(p) });
 }
 
-/// eiface `dellink` (RTNL held): `ip link del`. The node lets the device go
-/// (the caller unregisters it) and is shut down.
+/// eiface `dellink` (RTNL held): `ip link del`.
 ///
 /// # Safety
 ///
 /// `p` is null or the port of eiface device `dev`, which is null or
 /// registered; the caller (rtnetlink's `dellink`) holds the RTNL.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_eiface_dellink(p: *mut c_void, dev: *mut b::net_device) {
+unsafe extern "C" fn eiface_dellink<T: EifacePort>(p: *mut c_void, dev: *mut b::net_device) {
     let Some(ptr) = NonNull::new(dev) else {
         return;
     };
     if p.is_null() {
         return;
     }
-    // SAFETY: the device still owns the port.
-    let node = unsafe { NodeCtx::borrow(p) };
     // SAFETY: rtnetlink calls dellink with the RTNL held.
     let rtnl = unsafe { Rtnl::assume_held() };
-    // `None`: the node is already gone (its graph is being torn down).
-    let Some((home, handler)) = node.imp.let_device_go(&rtnl) else {
-        return;
-    };
-    let d = DevRef {
-        ptr,
-        _p: core::marker::PhantomData,
-    };
-    if let Some(g) = crate::ffi::pernet::graph(home) {
-        let ev = DevEvent::Deleted {
-            node: node.id,
-            home,
-        };
-        g.device_event(&rtnl, handler, ev, d);
-    }
+    // SAFETY: the device is registered and the RTNL held for the call; the
+    // device still owns the port.
+    let (d, port) = unsafe { (DevRef::from_raw(ptr, &rtnl), Port::<T>::borrow(p)) };
+    T::dellink(port, &rtnl, d);
 }
 
 /// eiface device destructor: the device's port reference goes.
 ///
 /// # Safety
 ///
-/// `p` is null or the port reference of an eiface device being freed,
-/// passed once.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_eiface_release(p: *mut c_void) {
-    if !p.is_null() {
-        // SAFETY: the device owned this reference (from `eiface_create`).
-        drop(unsafe { Arc::from_raw(p.cast::<Node>().cast_const()) });
-    }
+/// `p` is the port reference of an eiface device being freed, passed once.
+unsafe extern "C" fn eiface_release<T: EifacePort>(p: *mut c_void) {
+    // SAFETY: the device owned this reference (from `eiface_create`).
+    drop(unsafe { Port::<T>::from_raw(p) });
 }
 
-fn known_type(skb: *const b::sk_buff) -> bool {
-    // SAFETY: a valid skb from the receive path.
-    unsafe { b::ng_shim_ethertype_known(skb) }
+/// The ether callbacks for ports of type `T`.
+struct EtherAdapter<T>(PhantomData<T>);
+
+impl<T: EtherPort> EtherAdapter<T> {
+    const OPS: b::ng_ether_ops = b::ng_ether_ops {
+        rx: Some(ether_rx::<T>),
+        wants_tx: Some(ether_wants_tx::<T>),
+        tx: Some(ether_tx::<T>),
+    };
 }
 
 /// ether receive handler: `false` leaves the frame to the stack; `true`
@@ -436,58 +476,46 @@ fn known_type(skb: *const b::sk_buff) -> bool {
 /// # Safety
 ///
 /// `p` is the port registered as the receive handler's data, called by
-/// the core under `rcu_read_lock()`; `skb` is an unshared frame handed over.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_ether_rx(p: *mut c_void, skb: *mut b::sk_buff) -> bool {
+/// the core under `rcu_read_lock()`; `skb` is an unshared frame, handed
+/// over if this returns true.
+unsafe extern "C" fn ether_rx<T: EtherPort>(p: *mut c_void, skb: *mut b::sk_buff) -> bool {
     // SAFETY: the receive handler's data is the port until detach_rx,
     // which waits for running handlers.
-    let node = unsafe { NodeCtx::borrow(p) };
+    let port = unsafe { Port::<T>::borrow(p) };
     // SAFETY: the core runs receive handlers under rcu_read_lock(), for the
     // whole call (it reads `dev->rx_handler` with rcu_dereference(), and so
     // does the C handler for its data: PROVE_RCU checks both).
     let guard = unsafe { rcu::held() };
-    let Some(hook) = node
-        .imp
-        .device_hook(&guard, &node, Dir::In, &|| known_type(skb))
-    else {
-        return false;
+    let frame = RxFrame {
+        skb: Cell::new(skb),
     };
-    // SAFETY: a valid, unshared skb, ours from here on (the handler
-    // consumes it when we return true).
-    if let Some(skb) = unsafe { take(skb) } {
-        let _ = Fwd::run(&guard, |f| f.send(hook, skb));
-    }
-    true
+    T::rx(port, &guard, &frame);
+    // Taken: the graph consumed it.
+    frame.skb.get().is_null()
 }
 
 /// ether egress hook: does the node take what the host transmits?
 ///
 /// # Safety
 ///
-/// `p` is the port registered as the egress hook's data (until
-/// detach, which waits for running hooks).
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_ether_wants_tx(p: *mut c_void) -> bool {
+/// `p` is the port registered as the egress hook's data (until detach,
+/// which waits for running hooks).
+unsafe extern "C" fn ether_wants_tx<T: EtherPort>(p: *mut c_void) -> bool {
     // SAFETY: the hook's priv is the port until detach_tx, which waits for
     // running hooks.
-    let node = unsafe { NodeCtx::borrow(p) };
-    let guard = rcu::read_lock();
-    node.imp
-        .device_hook(&guard, &node, Dir::Out, &|| true)
-        .is_some()
+    T::wants_tx(unsafe { Port::<T>::borrow(p) })
 }
 
 /// ether egress hook: a frame the host transmits (consumed).
 ///
 /// # Safety
 ///
-/// As for [`ng_rs_ether_wants_tx`]; `skb` is null or a frame handed over.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_ether_tx(p: *mut c_void, skb: *mut b::sk_buff) {
+/// As for [`ether_wants_tx`]; `skb` is null or a frame handed over.
+unsafe extern "C" fn ether_tx<T: EtherPort>(p: *mut c_void, skb: *mut b::sk_buff) {
     // SAFETY: as above; the skb is handed to us.
-    let (node, skb) = unsafe { (NodeCtx::borrow(p), take(skb)) };
+    let (port, skb) = unsafe { (Port::<T>::borrow(p), take(skb)) };
     if let Some(skb) = skb {
-        let _ = frame_from_device(&rcu::read_lock(), &node, skb, Dir::Out);
+        T::tx(port, skb);
     }
 }
 
@@ -504,43 +532,3 @@ pub(crate) enum DevEvent {
         home: NetRef,
     },
 }
-
-/// Netdevice notifier (RTNL held).
-///
-/// # Safety
-///
-/// `dev` is null or the device a netdevice notifier reports; the RTNL
-/// is held.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_netdev_event(event: i32, dev: *mut b::net_device) {
-    let ev = match event {
-        1 => DevEvent::Register,
-        2 => DevEvent::Unregister,
-        _ => DevEvent::Rename,
-    };
-    let Some(ptr) = NonNull::new(dev) else {
-        return;
-    };
-    // SAFETY: the notifier runs with the RTNL held.
-    let rtnl = unsafe { Rtnl::assume_held() };
-    let d = DevRef {
-        ptr,
-        _p: core::marker::PhantomData,
-    };
-    crate::types::ether::netdev_event(&rtnl, ev, d);
-}
-
-const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff) -> i32; 2] =
-    [b::ng_rs_eiface_xmit, ng_rs_eiface_xmit];
-const _: [unsafe extern "C" fn(*mut c_void); 2] = [b::ng_rs_eiface_gone, ng_rs_eiface_gone];
-const _: [unsafe extern "C" fn(*mut c_void); 2] = [b::ng_rs_eiface_release, ng_rs_eiface_release];
-const _: [unsafe extern "C" fn(*mut c_void, *mut b::net_device); 2] =
-    [b::ng_rs_eiface_dellink, ng_rs_eiface_dellink];
-const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff) -> bool; 2] =
-    [b::ng_rs_ether_rx, ng_rs_ether_rx];
-const _: [unsafe extern "C" fn(*mut c_void) -> bool; 2] =
-    [b::ng_rs_ether_wants_tx, ng_rs_ether_wants_tx];
-const _: [unsafe extern "C" fn(*mut c_void, *mut b::sk_buff); 2] =
-    [b::ng_rs_ether_tx, ng_rs_ether_tx];
-const _: [unsafe extern "C" fn(i32, *mut b::net_device); 2] =
-    [b::ng_rs_netdev_event, ng_rs_netdev_event];

@@ -234,7 +234,7 @@ impl<T: Send + 'static> Retired<T> {
     }
 }
 
-/// What the shim hands back to [`ng_rs_release`]: a boxed drop function
+/// What the shim hands back to [`release`]: a boxed drop function
 /// and its data.
 struct Deferred {
     release: fn(*mut core::ffi::c_void),
@@ -283,9 +283,9 @@ impl<T: Send + 'static> Retired<T> {
                 data: KBox::into_raw(boxed).cast(),
             },
         );
-        // SAFETY: the shim calls `ng_rs_release` with this pointer exactly
-        // once, in process context, after a grace period.
-        unsafe { bindings::ng_shim_defer_release(KBox::into_raw(d).cast()) };
+        // SAFETY: the shim calls `release` with this pointer exactly once,
+        // in process context, after a grace period.
+        unsafe { bindings::ng_shim_defer_release(Some(release), KBox::into_raw(d).cast()) };
     }
 }
 
@@ -295,16 +295,12 @@ impl<T: Send + 'static> Retired<T> {
 ///
 /// `data` is a release queued by `Retired::flush`, passed back once,
 /// after a grace period.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_release(data: *mut core::ffi::c_void) {
+unsafe extern "C" fn release(data: *mut core::ffi::c_void) {
     // SAFETY: `data` is the `KBox<Deferred>` given to the shim in
     // `Retired::flush`; the shim passes it back once.
     let d = unsafe { KBox::from_raw(data.cast::<Deferred>()) };
     (d.release)(d.data);
 }
-
-const _: [unsafe extern "C" fn(*mut core::ffi::c_void); 2] =
-    [bindings::ng_rs_release, ng_rs_release];
 
 /// Waits for every pre-existing RCU reader to finish (may sleep).
 pub(crate) fn synchronize() {

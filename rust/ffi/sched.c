@@ -15,6 +15,7 @@
 
 struct ng_timer {
 	struct hrtimer t;
+	void (*fn)(void *ctx, u32 which);
 	void *ctx;
 	u32 which;
 };
@@ -23,11 +24,12 @@ static enum hrtimer_restart ng_timer_fn(struct hrtimer *h)
 {
 	struct ng_timer *t = container_of(h, struct ng_timer, t);
 
-	ng_rs_timer(t->ctx, t->which);
+	t->fn(t->ctx, t->which);
 	return HRTIMER_NORESTART;
 }
 
-struct ng_timer *ng_shim_timer_new(void *ctx, u32 which)
+struct ng_timer *ng_shim_timer_new(void (*fn)(void *ctx, u32 which),
+				   void *ctx, u32 which)
 {
 	struct ng_timer *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
@@ -37,6 +39,7 @@ struct ng_timer *ng_shim_timer_new(void *ctx, u32 which)
 	 * stack's own timers (netem's watchdog), not in hard interrupts. */
 	hrtimer_init(&t->t, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	t->t.function = ng_timer_fn;
+	t->fn = fn;
 	t->ctx = ctx;
 	t->which = which;
 	return t;

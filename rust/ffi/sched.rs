@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What node types that hold frames need: a spinlock taken with bottom
-//! halves disabled ([`BhLock`]), a high-resolution timer that calls
-//! [`NodeImpl::timer`](crate::graph::NodeImpl::timer) in softirq context
-//! ([`Timer`]), the monotonic clock and random numbers.
+//! halves disabled ([`BhLock`]), a high-resolution timer that calls its
+//! owner's [`TimerHandler`] in softirq context ([`Timer`]), the monotonic
+//! clock and random numbers.
 
 use crate::ffi::bindings as b;
-use crate::graph::Node;
+use crate::ffi::port::Port;
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
@@ -94,75 +94,39 @@ impl<T> Drop for BhGuard<'_, T> {
     }
 }
 
-/// A node reference handed to C as a callback's context: taken on
-/// creation, released on drop (after whoever calls back has stopped).
+/// What a [`Timer`] calls when it expires (softirq context).
+pub(crate) trait TimerHandler: Send + Sync + Sized + 'static {
+    /// Timer `which` of `this` expired.
+    fn expired(this: ArcBorrow<'_, Self>, which: u32);
+}
+
+/// A high-resolution timer that calls `T::expired(obj, which)` in softirq
+/// context when it expires.
 ///
 /// # Invariants
 ///
-/// `0` comes from `Arc::into_raw` and is released only by `drop`.
-pub(crate) struct NodeCtx(*const Node);
-
-// SAFETY: it stands for an `Arc<Node>`, which is `Send` and `Sync`.
-unsafe impl Send for NodeCtx {}
-// SAFETY: as above.
-unsafe impl Sync for NodeCtx {}
-
-impl NodeCtx {
-    pub(crate) fn new(node: &Arc<Node>) -> Self {
-        Self(Arc::into_raw(node.clone()))
-    }
-
-    /// The context pointer to hand to C.
-    pub(crate) fn as_ptr(&self) -> *mut core::ffi::c_void {
-        self.0.cast_mut().cast()
-    }
-
-    /// The node of a context pointer, in a callback.
-    ///
-    /// # Safety
-    ///
-    /// `ctx` is a node reference leaked by `Arc::into_raw` (such as
-    /// [`NodeCtx::as_ptr`], or a device's port) that is not released during
-    /// `'a`.
-    pub(crate) unsafe fn borrow<'a>(ctx: *mut core::ffi::c_void) -> ArcBorrow<'a, Node> {
-        // SAFETY: the reference is alive (the caller's promise).
-        unsafe { ArcBorrow::from_raw(ctx.cast::<Node>().cast_const()) }
-    }
-}
-
-impl Drop for NodeCtx {
-    fn drop(&mut self) {
-        // SAFETY: taken in `new` (invariant), no longer used.
-        drop(unsafe { Arc::from_raw(self.0) });
-    }
-}
-
-/// A high-resolution timer that calls `node.imp.timer(node, which)` in
-/// softirq context when it expires.
-///
-/// # Invariants
-///
-/// `ptr` is a timer from `ng_shim_timer_new` whose context is `node`;
-/// dropping the timer cancels it (waiting for a running callback) before
-/// `node` is released.
-pub(crate) struct Timer {
+/// `ptr` is a timer from `ng_shim_timer_new` whose callback is
+/// [`expired::<T>`] and whose context is `_obj`; dropping the timer cancels
+/// it (waiting for a running callback) before `_obj` is released.
+pub(crate) struct Timer<T: TimerHandler> {
     ptr: NonNull<b::ng_timer>,
     /// Kept (and released after the C side has stopped) for the callback.
-    _node: NodeCtx,
+    _obj: Port<T>,
 }
 
 // SAFETY: the handle only arms or cancels the timer, which any CPU may do.
-unsafe impl Send for Timer {}
+unsafe impl<T: TimerHandler> Send for Timer<T> {}
 // SAFETY: as above.
-unsafe impl Sync for Timer {}
+unsafe impl<T: TimerHandler> Sync for Timer<T> {}
 
-impl Timer {
-    /// A disarmed timer for `node` (process context).
-    pub(crate) fn new(node: &Arc<Node>, which: u32) -> Option<Self> {
-        let node = NodeCtx::new(node);
-        // SAFETY: the context stays valid until the timer is dropped.
-        let p = unsafe { b::ng_shim_timer_new(node.as_ptr(), which) };
-        NonNull::new(p).map(|ptr| Self { ptr, _node: node })
+impl<T: TimerHandler> Timer<T> {
+    /// A disarmed timer for `obj` (process context).
+    pub(crate) fn new(obj: &Arc<T>, which: u32) -> Option<Self> {
+        let obj = Port::new(obj);
+        // SAFETY: the context stays valid until the timer is dropped; the
+        // callback is `expired::<T>`, for this context's type.
+        let p = unsafe { b::ng_shim_timer_new(Some(expired::<T>), obj.as_ptr(), which) };
+        NonNull::new(p).map(|ptr| Self { ptr, _obj: obj })
     }
 
     /// Fires at `at_ns` (`CLOCK_MONOTONIC`), replacing any earlier arming.
@@ -173,11 +137,11 @@ impl Timer {
     }
 }
 
-impl Drop for Timer {
+impl<T: TimerHandler> Drop for Timer<T> {
     fn drop(&mut self) {
         // SAFETY: live timer; after this returns its callback neither runs
         // nor will (process context: never dropped from the callback).
-        // `_node` is released after this body.
+        // `_obj` is released after this body.
         unsafe { b::ng_shim_timer_free(self.ptr.as_ptr()) };
     }
 }
@@ -186,13 +150,9 @@ impl Drop for Timer {
 ///
 /// # Safety
 ///
-/// `ctx` is the `NodeCtx` of a timer that is not yet cancelled.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_timer(ctx: *mut core::ffi::c_void, which: u32) {
-    // SAFETY: `ctx` is the timer's `NodeCtx`, dropped only after the timer
+/// `ctx` is the `Port<T>` of a timer that is not yet cancelled.
+unsafe extern "C" fn expired<T: TimerHandler>(ctx: *mut core::ffi::c_void, which: u32) {
+    // SAFETY: `ctx` is the timer's `Port<T>`, dropped only after the timer
     // is cancelled, which waits for this call.
-    let node = unsafe { NodeCtx::borrow(ctx) };
-    node.imp.timer(&node, which);
+    T::expired(unsafe { Port::<T>::borrow(ctx) }, which);
 }
-
-const _: [unsafe extern "C" fn(*mut core::ffi::c_void, u32); 2] = [b::ng_rs_timer, ng_rs_timer];

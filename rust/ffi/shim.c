@@ -9,6 +9,8 @@
 
 static unsigned int ng_net_id __read_mostly;
 static struct workqueue_struct *ng_wq;
+/* The Rust module's callbacks, set once by ng_shim_register(). */
+static const struct ng_module_ops *ng_mod __read_mostly;
 
 /* --- attribute policies, one per command, from the uapi header --- */
 
@@ -65,9 +67,14 @@ static const struct nla_policy ng_policy_data[NETGRAPH_A_MAX + 1] = {
 	[NETGRAPH_A_DATA] = { .type = NLA_BINARY, .len = 65535 },
 };
 
+static int ng_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ng_mod->doit(skb, info);
+}
+
 static int ng_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return ng_rs_dumpit(skb, cb);
+	return ng_mod->dumpit(skb, cb);
 }
 
 static int ng_dump_done(struct netlink_callback *cb)
@@ -78,7 +85,7 @@ static int ng_dump_done(struct netlink_callback *cb)
 
 #define NG_DO(c, pol, fl) {						\
 	.cmd = NETGRAPH_CMD_##c,					\
-	.doit = ng_rs_doit,						\
+	.doit = ng_doit,						\
 	.policy = ng_policy_##pol,					\
 	.maxattr = NETGRAPH_A_MAX,					\
 	.flags = (fl),							\
@@ -109,7 +116,7 @@ static const struct genl_ops ng_ops[] = {
 	NG_DUMP(LISTTYPES, listnodes),
 	{
 		.cmd = NETGRAPH_CMD_MSG,
-		.doit = ng_rs_doit,
+		.doit = ng_doit,
 		.dumpit = ng_dumpit,
 		.done = ng_dump_done,
 		.policy = ng_policy_msg,
@@ -149,7 +156,7 @@ static int __net_init ng_net_init(struct net *net)
 {
 	struct ng_pernet *pn = net_generic(net, ng_net_id);
 
-	pn->graph = ng_rs_net_init(net);
+	pn->graph = ng_mod->net_init(net);
 	return pn->graph ? 0 : -ENOMEM;
 }
 
@@ -168,7 +175,7 @@ static void __net_exit ng_net_exit(struct net *net)
 	 */
 	rtnl_lock();
 	graph = pn->graph;
-	ng_rs_net_exit(graph);
+	ng_mod->net_exit(graph);
 	pn->graph = NULL;
 	rtnl_unlock();
 }
@@ -180,6 +187,11 @@ static struct pernet_operations ng_net_ops = {
 	.id = &ng_net_id,
 	.size = sizeof(struct ng_pernet),
 };
+
+const struct ng_module_ops *ng_module(void)
+{
+	return ng_mod;
+}
 
 void *ng_shim_net_graph(const struct net *net)
 {
@@ -198,7 +210,7 @@ static int ng_netlink_event(struct notifier_block *nb, unsigned long event,
 	struct netlink_notify *n = ptr;
 
 	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
-		ng_rs_sock_release(n->net, n->portid);
+		ng_mod->sock_release(n->net, n->portid);
 	return NOTIFY_DONE;
 }
 
@@ -208,13 +220,18 @@ static struct notifier_block ng_netlink_notifier = {
 
 /* --- registration --- */
 
-int ng_shim_register(void)
+int ng_shim_register(const struct ng_module_ops *ops)
 {
 	int err;
 
+	if (ng_mod)
+		return -EBUSY;
+	ng_mod = ops;
 	ng_wq = alloc_workqueue("netgraph", WQ_UNBOUND, 0);
-	if (!ng_wq)
+	if (!ng_wq) {
+		ng_mod = NULL;
 		return -ENOMEM;
+	}
 	err = register_pernet_device(&ng_net_ops);
 	if (err)
 		goto err_wq;
@@ -241,6 +258,7 @@ err_pernet:
 err_wq:
 	rcu_barrier();
 	destroy_workqueue(ng_wq);
+	ng_mod = NULL;
 	return err;
 }
 
@@ -255,6 +273,7 @@ void ng_shim_unregister(void)
 	/* Deferred releases: queued after their grace period, then run. */
 	rcu_barrier();
 	destroy_workqueue(ng_wq);
+	ng_mod = NULL;
 }
 
 struct workqueue_struct *ng_shim_wq(void)
@@ -264,6 +283,7 @@ struct workqueue_struct *ng_shim_wq(void)
 
 struct ng_deferred {
 	struct rcu_work rwork;
+	void (*fn)(void *data);
 	void *data;
 };
 
@@ -272,19 +292,20 @@ static void ng_deferred_fn(struct work_struct *work)
 	struct ng_deferred *d = container_of(to_rcu_work(work),
 					     struct ng_deferred, rwork);
 
-	ng_rs_release(d->data);
+	d->fn(d->data);
 	kfree(d);
 }
 
-void ng_shim_defer_release(void *data)
+void ng_shim_defer_release(void (*fn)(void *data), void *data)
 {
 	struct ng_deferred *d = kmalloc(sizeof(*d), GFP_KERNEL);
 
 	if (!d) {
 		synchronize_rcu();
-		ng_rs_release(data);
+		fn(data);
 		return;
 	}
+	d->fn = fn;
 	d->data = data;
 	INIT_RCU_WORK(&d->rwork, ng_deferred_fn);
 	queue_rcu_work(ng_wq, &d->rwork);

@@ -1,45 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A periodic tick for a node (ageing tables, timeouts), in process context
-//! on the module's workqueue.
+//! A periodic tick (ageing tables, timeouts), in process context on the
+//! module's workqueue.
 
 use crate::ffi::bindings as b;
-use crate::ffi::sched::NodeCtx;
-use crate::graph::Node;
+use crate::ffi::port::Port;
 use core::ptr::NonNull;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, ArcBorrow};
 
-/// A running tick that calls `NodeImpl::tick` of its node.
+/// What a [`Tick`] calls (process context, no lock held).
+pub(crate) trait TickHandler: Send + Sync + Sized + 'static {
+    /// A period of `this`'s tick has passed.
+    fn tick(this: ArcBorrow<'_, Self>);
+}
+
+/// A running tick that calls `T::tick` of its object.
 ///
 /// # Invariants
 ///
-/// `ptr` is a running tick whose context is `_node`; dropping the tick
-/// stops it (waiting for a running one) before `_node` is released.
-pub(crate) struct Tick {
+/// `ptr` is a running tick whose callback is [`ticked::<T>`] and whose
+/// context is `_obj`; dropping the tick stops it (waiting for a running
+/// one) before `_obj` is released.
+pub(crate) struct Tick<T: TickHandler> {
     ptr: NonNull<b::ng_tick>,
     /// Kept (and released after the C side has stopped) for the callback.
-    _node: NodeCtx,
+    _obj: Port<T>,
 }
 
 // SAFETY: the tick handle is only used to stop it.
-unsafe impl Send for Tick {}
+unsafe impl<T: TickHandler> Send for Tick<T> {}
 // SAFETY: as above.
-unsafe impl Sync for Tick {}
+unsafe impl<T: TickHandler> Sync for Tick<T> {}
 
-impl Tick {
-    /// Starts calling `node.imp.tick()` every `ms` milliseconds.
-    pub(crate) fn start(node: &Arc<Node>, ms: u32) -> Option<Self> {
-        let node = NodeCtx::new(node);
-        // SAFETY: the context stays valid until `stop` (drop).
-        let p = unsafe { b::ng_shim_tick_start(node.as_ptr(), ms) };
-        NonNull::new(p).map(|ptr| Self { ptr, _node: node })
+impl<T: TickHandler> Tick<T> {
+    /// Starts calling `T::tick(obj)` every `ms` milliseconds.
+    pub(crate) fn start(obj: &Arc<T>, ms: u32) -> Option<Self> {
+        let obj = Port::new(obj);
+        // SAFETY: the context stays valid until `stop` (drop); the callback
+        // is `ticked::<T>`, for this context's type.
+        let p = unsafe { b::ng_shim_tick_start(Some(ticked::<T>), obj.as_ptr(), ms) };
+        NonNull::new(p).map(|ptr| Self { ptr, _obj: obj })
     }
 }
 
-impl Drop for Tick {
+impl<T: TickHandler> Drop for Tick<T> {
     fn drop(&mut self) {
         // SAFETY: running tick; after this returns no tick runs or will.
-        // `_node` is released after this body.
+        // `_obj` is released after this body.
         unsafe { b::ng_shim_tick_stop(self.ptr.as_ptr()) };
     }
 }
@@ -48,13 +55,9 @@ impl Drop for Tick {
 ///
 /// # Safety
 ///
-/// `ctx` is the `NodeCtx` of a tick that is not yet stopped.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn ng_rs_tick(ctx: *mut core::ffi::c_void) {
-    // SAFETY: `ctx` is the tick's `NodeCtx`, dropped only after the tick
-    // is stopped, which waits for this call.
-    let node = unsafe { NodeCtx::borrow(ctx) };
-    node.imp.tick(&node);
+/// `ctx` is the `Port<T>` of a tick that is not yet stopped.
+unsafe extern "C" fn ticked<T: TickHandler>(ctx: *mut core::ffi::c_void) {
+    // SAFETY: `ctx` is the tick's `Port<T>`, dropped only after the tick is
+    // stopped, which waits for this call.
+    T::tick(unsafe { Port::<T>::borrow(ctx) });
 }
-
-const _: [unsafe extern "C" fn(*mut core::ffi::c_void); 2] = [b::ng_rs_tick, ng_rs_tick];

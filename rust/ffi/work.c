@@ -52,6 +52,7 @@ void ng_shim_pcpu_clear(void *p, unsigned int n)
 
 struct ng_tick {
 	struct delayed_work work;
+	void (*fn)(void *ctx);
 	void *ctx;
 	unsigned long period;
 };
@@ -61,23 +62,24 @@ static void ng_tick_fn(struct work_struct *w)
 	struct ng_tick *t = container_of(to_delayed_work(w), struct ng_tick,
 					 work);
 
-	ng_rs_tick(t->ctx);
+	t->fn(t->ctx);
 	queue_delayed_work(ng_shim_wq(), &t->work, t->period);
 }
 
-struct ng_tick *ng_shim_tick_start(void *ctx, unsigned int ms)
+struct ng_tick *ng_shim_tick_start(void (*fn)(void *ctx), void *ctx,
+				   unsigned int ms)
 {
 	struct ng_tick *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return NULL;
+	t->fn = fn;
 	t->ctx = ctx;
 	t->period = msecs_to_jiffies(ms);
 	INIT_DELAYED_WORK(&t->work, ng_tick_fn);
 	queue_delayed_work(ng_shim_wq(), &t->work, t->period);
 	return t;
 }
-
 
 void ng_shim_tick_stop(struct ng_tick *t)
 {

@@ -6,16 +6,18 @@
 //! Control operations are serialised by the graph's mutex (process context).
 //! Node types see only safe interfaces: [`NodeImpl`] callbacks.
 
-// Shared with the host tests (tests/host), where its items are public API.
+mod device;
+pub(crate) mod events;
 pub(crate) mod msg;
 pub(crate) mod msg_schema;
+// Shared with the host tests (tests/host), where its items are public API.
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod path;
 
 use crate::ffi::errno::{
     DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO,
 };
-use crate::ffi::netdev::{DevEvent, DevKeep, DevRef, Dir};
+use crate::ffi::netdev::{DevEvent, DevKeep, DevRef};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
 use crate::ffi::rcu::{self, RcuArc, Retired, Writer};
 use crate::ffi::rtnl::Rtnl;
@@ -24,11 +26,19 @@ use crate::ffi::vec_ext::VecExt;
 use crate::graph::msg::{After, MsgDesc, Out, Value};
 use core::cell::{Cell, UnsafeCell};
 use core::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use device::Dir;
+pub(crate) use events::{Event, EventSink, Mcast, NoEvents};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::sync::{Arc, Mutex};
 use path::{Base, Name};
+
+/// The graph of namespace `net` (see [`crate::ffi::pernet::get`] for how
+/// long it lives).
+pub(crate) fn of(net: NetRef) -> Option<&'static Graph> {
+    crate::ffi::pernet::get::<Graph>(net)
+}
 
 /// Makes the per-node state of a new node in namespace `net` (RTNL held).
 pub(crate) type Ctor = fn(net: NetRef) -> NlResult<Arc<dyn NodeImpl>>;
@@ -43,6 +53,39 @@ pub(crate) struct TypeInfo {
     pub(crate) ctor: Option<Ctor>,
     /// The type-specific messages.
     pub(crate) msgs: &'static [MsgDesc],
+}
+
+/// The node types the module offers, in `listtypes` order (the crate root
+/// names them and hands the list to every graph).
+#[derive(Clone, Copy)]
+pub(crate) struct Types(&'static [&'static TypeInfo]);
+
+impl Types {
+    pub(crate) const fn new(all: &'static [&'static TypeInfo]) -> Self {
+        Self(all)
+    }
+
+    /// The type named `name`.
+    pub(crate) fn find(&self, name: &[u8]) -> Option<&'static TypeInfo> {
+        self.0.iter().copied().find(|t| t.name.as_bytes() == name)
+    }
+
+    /// The `i`th type.
+    pub(crate) fn get(&self, i: usize) -> Option<&'static TypeInfo> {
+        self.0.get(i).copied()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Where `ty` is in the list.
+    fn index(&self, ty: &'static TypeInfo) -> usize {
+        self.0
+            .iter()
+            .position(|t| core::ptr::eq(*t, ty))
+            .unwrap_or(0)
+    }
 }
 
 /// What a node type decides when a hook is created.
@@ -537,30 +580,18 @@ pub(crate) struct LinkInfo {
     pub(crate) peer: NodeInfo,
 }
 
-/// Topology changes, reported to the events multicast group.
-pub(crate) enum Event {
-    NewNode(NodeInfo),
-    DelNode(NodeInfo),
-    Rename(NodeInfo),
-    NewHook(NodeInfo, LinkInfo),
-    DelHook(NodeInfo, LinkInfo),
-}
-
-/// Receives events as operations happen.
-pub(crate) trait EventSink {
-    fn event(&mut self, ev: Event);
-}
-
-/// Discards events (namespace teardown).
-pub(crate) struct NoEvents;
-
-impl EventSink for NoEvents {
-    fn event(&mut self, _ev: Event) {}
+/// The type of socket nodes, which the control plane makes for the netlink
+/// sockets that ask (`mkpeer` cannot).
+pub(crate) struct SocketType {
+    pub(crate) ty: &'static TypeInfo,
+    /// The node of netlink port `portid` of namespace `net`.
+    pub(crate) ctor: fn(portid: u32, net: NetRef) -> DResult<Arc<dyn NodeImpl>>,
 }
 
 /// The graph's state, guarded by the RTNL.
 pub(crate) struct GraphState {
-    /// Net devices with a node (`ether`): device address -> node ID.
+    /// Net devices a node follows (`ether`): device key -> node ID; an
+    /// entry goes with its node.
     pub(crate) devices: RBTree<usize, u32>,
     writer: Writer,
     garbage: Retired<Garbage>,
@@ -569,7 +600,10 @@ pub(crate) struct GraphState {
     names: RBTree<Name, u32>,
     /// Netlink port ID -> socket node ID.
     sockets: RBTree<u32, u32>,
-    counts: [u32; crate::types::COUNT],
+    /// The types nodes can have.
+    types: Types,
+    /// Living nodes of each type (indexed as `types`).
+    counts: KVec<u32>,
     /// Changes with every change of nodes, names and hooks (never 0), so
     /// that a dump over several calls can tell it saw a moving graph.
     generation: u32,
@@ -599,6 +633,8 @@ pub(crate) struct Graph {
     /// The namespace; valid for the graph's whole life (the graph is freed
     /// by the namespace's pernet exit).
     pub(crate) net: NetRef,
+    /// The types nodes can have.
+    types: Types,
     state: UnsafeCell<GraphState>,
     /// Held by whoever uses `state`: changes hold the RTNL too, reads
     /// (listings, node information) only this, so that no unprivileged
@@ -714,10 +750,18 @@ pub(crate) struct Caller {
 
 impl Graph {
     /// A new, empty graph for `net`.
-    pub(crate) fn new(net: NetRef) -> Result<impl PinInit<Self>, kernel::alloc::AllocError> {
+    pub(crate) fn new(
+        net: NetRef,
+        types: Types,
+    ) -> Result<impl PinInit<Self>, kernel::alloc::AllocError> {
         // Room for the device events of a typical cascade, so that queueing
         // one normally allocates nothing.
         let deferred = KVec::with_capacity(DEFERRED_ROOM, GFP_KERNEL)?;
+        let state_types = types;
+        let mut counts = KVec::with_capacity(types.len(), GFP_KERNEL)?;
+        for _ in 0..types.len() {
+            counts.push(0, GFP_KERNEL)?;
+        }
         let ports = RcuArc::empty();
         // SAFETY: nobody else can write this new cell.
         let mut w = unsafe { Writer::new() };
@@ -727,6 +771,7 @@ impl Graph {
         );
         Ok(pin_init!(Self {
             net,
+            types,
             state: UnsafeCell::new(GraphState {
                 // SAFETY: the token lives in the state, which only the RTNL
                 // holder reaches; that serialises every writer of this
@@ -738,7 +783,8 @@ impl Graph {
                 names: RBTree::new(),
                 sockets: RBTree::new(),
                 devices: RBTree::new(),
-                counts: [0; crate::types::COUNT],
+                types: state_types,
+                counts,
                 generation: 1,
                 next_hook_serial: 1,
                 ports_dirty: false,
@@ -750,6 +796,34 @@ impl Graph {
             queued: Cell::new(false),
             next_pending: Cell::new(None),
         }))
+    }
+
+    /// The graph of a new namespace (pernet init); `None` when memory is
+    /// short.
+    pub(crate) fn create(net: NetRef, types: Types) -> Option<Pin<KBox<Self>>> {
+        KBox::pin_init(Self::new(net, types).ok()?, GFP_KERNEL).ok()
+    }
+
+    /// The types nodes can have.
+    pub(crate) fn types(&self) -> Types {
+        self.types
+    }
+
+    /// Shuts the graph of a dying namespace down (pernet exit, RTNL held):
+    /// every node goes. Device events the teardown itself causes find the
+    /// graph busy and run before this returns.
+    pub(crate) fn teardown(&'static self, rtnl: &Rtnl) {
+        // A device event handled after the teardown could (in principle)
+        // make a node again: repeat until the graph stays empty.
+        for _ in 0..4 {
+            let empty = self.with_rtnl(rtnl, |s| {
+                s.destroy_all();
+                s.is_empty()
+            });
+            if empty != Some(false) {
+                break;
+            }
+        }
     }
 
     /// Runs `f` on the graph for reading, without the RTNL.
@@ -922,13 +996,6 @@ impl Graph {
     }
 }
 
-fn type_index(ty: &'static TypeInfo) -> usize {
-    crate::types::ALL
-        .iter()
-        .position(|t| core::ptr::eq(*t, ty))
-        .unwrap_or(0)
-}
-
 fn hook_name(s: &[u8]) -> NlResult<&[u8]> {
     path::check_hook_name(s)?;
     Ok(s)
@@ -951,7 +1018,15 @@ impl GraphState {
 
     /// Living nodes of type index `i`.
     pub(crate) fn type_count(&self, i: usize) -> u32 {
-        self.counts[i]
+        self.counts.get(i).copied().unwrap_or(0)
+    }
+
+    /// The device entry of node `id` goes (the node does).
+    fn forget_device(&mut self, id: u32) {
+        let key = self.devices.iter().find(|(_, &v)| v == id).map(|(&k, _)| k);
+        if let Some(k) = key {
+            self.devices.remove(&k);
+        }
     }
 
     fn info(&self, id: u32) -> Option<NodeInfo> {
@@ -1051,7 +1126,10 @@ impl GraphState {
             node.imp.shutdown(&rtnl, &node);
             return Err(e.into());
         }
-        self.counts[type_index(ty)] += 1;
+        let i = self.types.index(ty);
+        if let Some(c) = self.counts.get_mut(i) {
+            *c += 1;
+        }
         if let Some(i) = self.info(id) {
             self.changed(ev, Event::NewNode(i));
         }
@@ -1106,6 +1184,7 @@ impl GraphState {
         &mut self,
         c: Caller,
         name: Option<&[u8]>,
+        socket: &SocketType,
         ev: &mut dyn EventSink,
     ) -> NlResult<u32> {
         let id = match self.socket_of(c) {
@@ -1118,8 +1197,8 @@ impl GraphState {
                     }
                     None => None,
                 };
-                let imp = crate::types::socket::new(c.portid, c.net)?;
-                let id = self.add_node(&crate::types::socket::TYPE, imp, name, c.net, ev)?;
+                let imp = (socket.ctor)(c.portid, c.net)?;
+                let id = self.add_node(socket.ty, imp, name, c.net, ev)?;
                 if let Err(e) = self
                     .sockets
                     .try_create_and_insert(c.portid, id, GFP_KERNEL_ACCOUNT)
@@ -1311,7 +1390,7 @@ impl GraphState {
     ) -> NlResult<u32> {
         hook_name(ourhook)?;
         hook_name(peerhook)?;
-        let Some(t) = crate::types::find(ty) else {
+        let Some(t) = self.types.find(ty) else {
             return fail(ENXIO, "unknown node type");
         };
         let Some(ctor) = t.ctor else {
@@ -1577,7 +1656,7 @@ impl GraphState {
             let rtnl = self.rtnl();
             e.node.imp.shutdown(&rtnl, &e.node);
         }
-        crate::types::ether::forget(self, id);
+        self.forget_device(id);
         if let Some(e) = self.nodes.remove(&id) {
             if let Some(n) = e.name {
                 self.names.remove(&n);
@@ -1585,7 +1664,10 @@ impl GraphState {
             if let Some(l) = e.node.hooks.replace(None, &mut self.writer) {
                 self.garbage.push(Garbage::List(l));
             }
-            self.counts[type_index(e.node.ty)] -= 1;
+            let i = self.types.index(e.node.ty);
+            if let Some(c) = self.counts.get_mut(i) {
+                *c -= 1;
+            }
             if let Some(port) = e.node.imp.socket_portid() {
                 self.sockets.remove(&port);
                 self.ports_dirty = true;

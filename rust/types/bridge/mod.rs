@@ -158,7 +158,7 @@ struct Bridge {
     /// Normal links ever connected decide the mode once.
     mode_set: AtomicBool,
     #[pin]
-    tick: Mutex<Option<Tick>>,
+    tick: Mutex<Option<Tick<Node>>>,
 }
 
 fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {

@@ -12,8 +12,10 @@
 /* --- eiface --- */
 
 struct ng_eiface_priv {
-	/* The Rust port (an Arc reference owned by this device). */
+	/* The Rust port (an Arc reference owned by this device) and the
+	 * callbacks for its type. */
 	void *port;
+	const struct ng_eiface_ops *ops;
 	/* The namespace of the node that owns this device (not refcounted:
 	 * the node's namespace outlives the device, see ng_net_exit). */
 	struct net *home;
@@ -24,7 +26,7 @@ static netdev_tx_t ng_eiface_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct ng_eiface_priv *p = netdev_priv(dev);
 	unsigned int len = skb->len;
 
-	if (ng_rs_eiface_xmit(p->port, skb) == 0)
+	if (p->ops->xmit(p->port, skb) == 0)
 		dev_sw_netstats_tx_add(dev, 1, len);
 	else
 		dev_core_stats_tx_dropped_inc(dev);
@@ -37,14 +39,15 @@ static void ng_eiface_uninit(struct net_device *dev)
 
 	/* Stop the node from using the device; the core waits for RCU
 	 * readers (synchronize_net) before the device can be freed. */
-	ng_rs_eiface_gone(p->port);
+	p->ops->gone(p->port);
 }
 
 static void ng_eiface_destructor(struct net_device *dev)
 {
 	struct ng_eiface_priv *p = netdev_priv(dev);
 
-	ng_rs_eiface_release(p->port);
+	if (p->port)
+		p->ops->release(p->port);
 	p->port = NULL;
 }
 
@@ -66,7 +69,7 @@ static void ng_eiface_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct ng_eiface_priv *p = netdev_priv(dev);
 
-	ng_rs_eiface_dellink(p->port, dev);
+	p->ops->dellink(p->port, dev);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -108,7 +111,8 @@ static bool ng_eiface_is_ours(const struct net_device *dev)
 }
 
 int ng_shim_eiface_create(struct net *net, const u8 *name, size_t len,
-			  void *port, struct net_device **out)
+			  void *port, const struct ng_eiface_ops *ops,
+			  struct net_device **out)
 {
 	char ifname[IFNAMSIZ];
 	struct ng_eiface_priv *p;
@@ -129,6 +133,7 @@ int ng_shim_eiface_create(struct net *net, const u8 *name, size_t len,
 	p = netdev_priv(dev);
 	p->home = net;
 	p->port = NULL;
+	p->ops = ops;
 	/* Random, locally administered (FreeBSD starts with all zeros). */
 	eth_hw_addr_random(dev);
 	err = register_netdevice(dev);
@@ -150,11 +155,6 @@ void ng_shim_eiface_destroy(struct net_device *dev)
 	unregister_netdevice(dev);
 }
 
-/* Whether a frame leaving the graph by dev crosses namespaces. skb->dev is
- * the device the frame entered the graph by, alive while the graph handles
- * the frame synchronously (rx handler, device transmit, egress hook: all
- * inside an RCU read section the device's unregistration waits for), or
- * NULL: made by the graph, or held for a while (ng_shim_skb_park). */
 int ng_shim_eiface_rx(struct net_device *dev, struct sk_buff *skb)
 {
 	unsigned int len;

@@ -8,14 +8,14 @@
 //! wherever it is.
 
 use crate::ffi::errno::{DResult, EEXIST, ENETDOWN, ENFILE, EPFNOSUPPORT};
-use crate::ffi::netdev::{self, DevEvent, DevRef, DevSlot, Dir};
+use crate::ffi::netdev::{self, DevEvent, DevRef, DevSlot};
 use crate::ffi::netlink::{fail, NetRef, NlError, NlResult};
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
-use crate::graph::{DevHandler, Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::graph::{DevHandler, Dir, Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -59,7 +59,7 @@ fn new(net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
 fn deleted(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, _d: DevRef<'_>) {
     if let DevEvent::Deleted { node, home } = ev {
         if s.type_of(node).is_some_and(|t| core::ptr::eq(t, &TYPE)) {
-            s.destroy(node, &mut crate::control::Mcast { net: home });
+            s.destroy(node, &mut crate::graph::Mcast { net: home });
         }
     }
 }

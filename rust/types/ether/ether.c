@@ -26,11 +26,24 @@ static u64 *ng_inject_mark(struct sk_buff *skb)
 	return (u64 *)&skb->cb[40];
 }
 
+/* The receive handler's data: the Rust port and its type's callbacks. */
+struct ng_ether_rx {
+	const struct ng_ether_ops *ops;
+	void *port;
+};
+
+/* The egress hook, with the same. */
+struct ng_ether_tx {
+	struct nf_hook_ops o;
+	const struct ng_ether_ops *ops;
+	void *port;
+};
+
 static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
+	struct ng_ether_rx *port;
 	unsigned int mac_len;
-	void *port;
 
 	if (*ng_inject_mark(skb) == NG_INJECT_MAGIC) {
 		*ng_inject_mark(skb) = 0;
@@ -51,7 +64,7 @@ static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 	 * it does not take goes to the stack as it came. */
 	mac_len = skb->data - skb_mac_header(skb);
 	__skb_push(skb, mac_len);
-	if (ng_rs_ether_rx(port, skb))
+	if (port->ops->rx(port->port, skb))
 		return RX_HANDLER_CONSUMED;
 	__skb_pull(skb, mac_len);
 	return RX_HANDLER_PASS;
@@ -74,25 +87,41 @@ bool ng_shim_ethertype_known(const struct sk_buff *skb)
 	}
 }
 
-int ng_shim_ether_attach_rx(struct net_device *dev, void *port)
+int ng_shim_ether_attach_rx(struct net_device *dev, void *port,
+			    const struct ng_ether_ops *ops)
 {
+	struct ng_ether_rx *r;
+	int err;
+
 	ASSERT_RTNL();
-	return netdev_rx_handler_register(dev, ng_ether_rx, port);
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->ops = ops;
+	r->port = port;
+	err = netdev_rx_handler_register(dev, ng_ether_rx, r);
+	if (err)
+		kfree(r);
+	return err;
 }
 
 void ng_shim_ether_detach_rx(struct net_device *dev)
 {
+	struct ng_ether_rx *r = rtnl_dereference(dev->rx_handler_data);
+
 	ASSERT_RTNL();
 	/* Waits for readers (synchronize_net) before returning. */
 	netdev_rx_handler_unregister(dev);
+	kfree(r);
 }
 
 static unsigned int ng_ether_egress(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
+	const struct ng_ether_tx *t = priv;
 	struct sk_buff *segs, *next;
 
-	if (!ng_rs_ether_wants_tx(priv))
+	if (!t->ops->wants_tx(t->port))
 		return NF_ACCEPT;
 	if (skb_shared(skb)) {
 		struct sk_buff *nskb = skb_clone(skb, GFP_ATOMIC);
@@ -117,7 +146,7 @@ static unsigned int ng_ether_egress(void *priv, struct sk_buff *skb,
 				kfree_skb(skb);
 				continue;
 			}
-			ng_rs_ether_tx(priv, skb);
+			t->ops->tx(t->port, skb);
 		}
 		return NF_STOLEN;
 	}
@@ -125,41 +154,46 @@ static unsigned int ng_ether_egress(void *priv, struct sk_buff *skb,
 		kfree_skb(skb);
 		return NF_STOLEN;
 	}
-	ng_rs_ether_tx(priv, skb);
+	t->ops->tx(t->port, skb);
 	return NF_STOLEN;
 }
 
-int ng_shim_ether_attach_tx(struct net_device *dev, void *port, void **ops)
+struct ng_ether_tx *ng_shim_ether_attach_tx(struct net_device *dev,
+					    void *port,
+					    const struct ng_ether_ops *ops,
+					    int *err)
 {
-	struct nf_hook_ops *o;
-	int err;
+	struct ng_ether_tx *t;
 
 	ASSERT_RTNL();
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
-	if (!o)
-		return -ENOMEM;
-	o->hook = ng_ether_egress;
-	o->priv = port;
-	o->pf = NFPROTO_NETDEV;
-	o->hooknum = NF_NETDEV_EGRESS;
-	o->priority = INT_MIN;
-	o->dev = dev;
-	err = nf_register_net_hook(dev_net(dev), o);
-	if (err) {
-		kfree(o);
-		return err;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
 	}
-	*ops = o;
-	return 0;
+	t->ops = ops;
+	t->port = port;
+	t->o.hook = ng_ether_egress;
+	t->o.priv = t;
+	t->o.pf = NFPROTO_NETDEV;
+	t->o.hooknum = NF_NETDEV_EGRESS;
+	t->o.priority = INT_MIN;
+	t->o.dev = dev;
+	*err = nf_register_net_hook(dev_net(dev), &t->o);
+	if (*err) {
+		kfree(t);
+		return NULL;
+	}
+	return t;
 }
 
-void ng_shim_ether_detach_tx(struct net_device *dev, void *ops)
+void ng_shim_ether_detach_tx(struct net_device *dev, struct ng_ether_tx *t)
 {
 	ASSERT_RTNL();
-	nf_unregister_net_hook(dev_net(dev), ops);
+	nf_unregister_net_hook(dev_net(dev), &t->o);
 	/* The hook's readers (and its priv) may run until a grace period. */
 	synchronize_net();
-	kfree(ops);
+	kfree(t);
 }
 
 int ng_shim_ether_xmit(struct net_device *dev, struct sk_buff *skb,

@@ -14,15 +14,14 @@
 //! Shutdown and the loss of the last hook only reset the node.
 
 use crate::ffi::errno::{DResult, EADDRINUSE, EBUSY, EEXIST, EINVAL, EISCONN, ENETDOWN};
-use crate::ffi::netdev::{DevEvent, DevRef, DevSlot, Dir, TxHook};
+use crate::ffi::netdev::{DevEvent, DevRef, DevSlot, TxHook};
 use crate::ffi::netlink::{fail, NetRef, NlError, NlResult};
-use crate::ffi::pernet;
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
-use crate::graph::{Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::graph::{Dir, Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -273,7 +272,7 @@ fn create(s: &mut GraphState, net: NetRef, d: DevRef<'_>) -> NlResult {
         GFP_KERNEL,
     )?;
     s.devices.try_create_and_insert(d.key(), 0, GFP_KERNEL)?;
-    let mut ev = crate::control::Mcast { net };
+    let mut ev = crate::graph::Mcast { net };
     // FreeBSD: no node when the name is taken (an eiface node `ngethN`).
     match s.add_node(&TYPE, imp, Some(name), net, &mut ev) {
         Ok(id) => {
@@ -297,14 +296,14 @@ pub(crate) fn netdev_event(rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     if !d.is_ether() {
         return;
     }
-    if let Some(g) = pernet::graph(d.net()) {
+    if let Some(g) = crate::graph::of(d.net()) {
         g.device_event(rtnl, handle_event, ev, d);
     }
 }
 
 fn handle_event(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     let net = d.net();
-    let mut mc = crate::control::Mcast { net };
+    let mut mc = crate::graph::Mcast { net };
     match ev {
         DevEvent::Register => {
             if s.devices.get(&d.key()).is_none() {
@@ -326,13 +325,5 @@ fn handle_event(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
             }
         }
         DevEvent::Deleted { .. } => {}
-    }
-}
-
-/// Drops the device entry of node `id` (the node is being destroyed).
-pub(crate) fn forget(s: &mut GraphState, id: u32) {
-    let key = s.devices.iter().find(|(_, &v)| v == id).map(|(&k, _)| k);
-    if let Some(k) = key {
-        s.devices.remove(&k);
     }
 }

@@ -110,7 +110,7 @@ struct DirState {
     /// Nothing to emulate: frames go straight through.
     passthrough: bool,
     /// Present while the entry hook is connected.
-    timer: Option<Timer>,
+    timer: Option<Timer<Node>>,
     /// When the timer is due to fire; `u64::MAX` when it is not armed.
     armed: u64,
 }

@@ -9,7 +9,7 @@ use crate::ffi::errno::{DResult, EMSGSIZE, ENOBUFS};
 use crate::ffi::netlink::{AttrWriter, Msg, NetRef};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
-use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
+use crate::graph::{Fwd, Hook, Node, NodeImpl, SocketType, TypeInfo};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -19,6 +19,12 @@ pub(crate) static TYPE: TypeInfo = TypeInfo {
     cookie: 682683331,
     ctor: None,
     msgs: &[],
+};
+
+/// How the control plane makes socket nodes.
+pub(crate) static SOCKET: SocketType = SocketType {
+    ty: &TYPE,
+    ctor: new,
 };
 
 struct Socket {
