@@ -170,6 +170,9 @@ void ng_eiface_evacuate(struct net *net);
 /* C-internal: whether a frame leaving by dev crosses namespaces. */
 bool ng_skb_xnet(const struct sk_buff *skb, const struct net_device *dev);
 
+/* A reference that keeps dev from being freed. */
+void ng_shim_dev_hold(struct net_device *dev);
+void ng_shim_dev_put(struct net_device *dev);
 const char *ng_shim_dev_name(const struct net_device *dev);
 int ng_shim_dev_ifindex(const struct net_device *dev);
 struct net *ng_shim_dev_net(const struct net_device *dev);

@@ -15,9 +15,13 @@ use ffi::rtnl::Rtnl;
 use graph::Graph;
 use kernel::prelude::*;
 
+// Only the FFI layer may use `unsafe`: the build fails if anything else does.
+#[forbid(unsafe_code)]
 mod control;
 mod ffi;
+#[forbid(unsafe_code)]
 mod graph;
+#[forbid(unsafe_code)]
 mod types;
 
 module! {

@@ -15,7 +15,7 @@ use crate::ffi::rcu;
 use crate::ffi::skb::Skb;
 use crate::graph::events::{put_link, put_node, Mcast};
 use crate::graph::msg::{self, After, MsgDesc, Out, Value};
-use crate::graph::{Caller, Fwd, Graph, NodeInfo};
+use crate::graph::{Caller, Fwd, Graph, NodeInfo, Op};
 use crate::types;
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 
@@ -90,8 +90,9 @@ pub(crate) fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                     "naming a node needs CAP_NET_ADMIN in the namespace's user namespace",
                 );
             }
-            let info = g.with(|s| {
-                let id = s.socket_node(c, name, &types::socket::SOCKET, &mut ev)?;
+            let info = g.with(|s, rtnl| {
+                let id =
+                    s.socket_node(c, name, &types::socket::SOCKET, &mut Op::new(rtnl, &mut ev))?;
                 s.nodeinfo(id).ok_or(NlError::from(ENOENT))
             })?;
             reply_node(r, &info)?;
@@ -103,39 +104,40 @@ pub(crate) fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                 "missing node type",
             )?;
             let (ours, peer) = hook_pair(r)?;
-            g.with(|s| {
+            g.with(|s, rtnl| {
                 let at = s.resolve_from(c, path_or_dot(r))?;
-                s.mkpeer(g.net, at, ty, ours, peer, &mut ev).map(|_| ())
+                s.mkpeer(g.net, at, ty, ours, peer, &mut Op::new(rtnl, &mut ev))
+                    .map(|_| ())
             })?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_CONNECT => {
             let pp = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERPATH, "missing peer path")?;
             let (ours, peer) = hook_pair(r)?;
-            g.with(|s| {
+            g.with(|s, rtnl| {
                 let at = s.resolve_from(c, path_or_dot(r))?;
-                s.connect(at, pp, ours, peer, &mut ev)
+                s.connect(at, pp, ours, peer, &mut Op::new(rtnl, &mut ev))
             })?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_NAME => {
             let path = req_str(r, b::netgraph_attr_NETGRAPH_A_PATH, "missing path")?;
             let name = req_str(r, b::netgraph_attr_NETGRAPH_A_NAME, "missing name")?;
-            g.with(|s| {
+            g.with(|s, rtnl| {
                 let id = s.resolve_from(c, path)?;
-                s.name(id, name, &mut ev)
+                s.name(id, name, &mut Op::new(rtnl, &mut ev))
             })?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_RMHOOK => {
             let hook = req_str(r, b::netgraph_attr_NETGRAPH_A_HOOK, "missing hook name")?;
-            g.with(|s| {
+            g.with(|s, rtnl| {
                 let id = s.resolve_from(c, path_or_dot(r))?;
-                s.rmhook(id, hook, &mut ev)
+                s.rmhook(id, hook, &mut Op::new(rtnl, &mut ev))
             })?;
         }
         b::netgraph_cmd_NETGRAPH_CMD_SHUTDOWN => {
             let path = req_str(r, b::netgraph_attr_NETGRAPH_A_PATH, "missing path")?;
-            g.with(|s| {
+            g.with(|s, rtnl| {
                 let id = s.resolve_from(c, path)?;
-                s.shutdown(id, &mut ev);
+                s.shutdown(id, &mut Op::new(rtnl, &mut ev));
                 Ok::<(), NlError>(())
             })?;
         }
@@ -175,7 +177,7 @@ pub(crate) fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                 }
                 return Ok(());
             }
-            let desc = g.with(|s| {
+            let desc = g.with(|s, rtnl| {
                 let id = s.resolve_from(c, path_or_dot(r))?;
                 let Some(node) = s.node(id) else {
                     return fail(ENOENT, "no such node");
@@ -189,12 +191,11 @@ pub(crate) fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
                         "needs CAP_NET_ADMIN in the namespace's user namespace",
                     );
                 }
-                let rtnl = s.rtnl();
                 let after = msg_reply(r, &mut reply, desc, |args, out| {
-                    node.imp.rcvmsg(&rtnl, &node, desc, args, out)
+                    node.imp.rcvmsg(rtnl, &node, desc, args, out)
                 })?;
                 if after == After::Destroy {
-                    s.destroy(id, &mut ev);
+                    s.destroy(id, &mut Op::new(rtnl, &mut ev));
                 }
                 Ok(desc)
             })?;
@@ -207,7 +208,7 @@ pub(crate) fn doit(g: &'static Graph, r: &Request<'_>) -> NlResult {
             let Some(data) = r.attr(b::netgraph_attr_NETGRAPH_A_DATA) else {
                 return fail(EINVAL, "missing data");
             };
-            let h = g.with(|s| {
+            let h = g.with(|s, _rtnl| {
                 let Some(id) = s.socket_of(c) else {
                     return fail(
                         ENOTCONN,
@@ -429,8 +430,8 @@ pub(crate) fn sock_release(g: &'static Graph, net: NetRef, portid: u32) {
         return;
     }
     let mut ev = Mcast { net };
-    let _ = g.with(|s| {
-        s.socket_closed(portid, &mut ev);
+    let _ = g.with(|s, rtnl| {
+        s.socket_closed(portid, &mut Op::new(rtnl, &mut ev));
         Ok(())
     });
 }

@@ -18,6 +18,16 @@ bool ng_skb_xnet(const struct sk_buff *skb, const struct net_device *dev)
 
 /* --- devices in general --- */
 
+void ng_shim_dev_hold(struct net_device *dev)
+{
+	dev_hold(dev);
+}
+
+void ng_shim_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
 const char *ng_shim_dev_name(const struct net_device *dev)
 {
 	return dev->name;

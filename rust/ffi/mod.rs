@@ -6,6 +6,7 @@
 //! code) and the safe types over them that the core and the node types use.
 
 pub(crate) mod bindings;
+pub(crate) mod cpu_scope;
 pub(crate) mod errno;
 pub(crate) mod fdb;
 pub(crate) mod module;

@@ -293,32 +293,44 @@ impl<'a> DevRef<'a> {
 ///
 /// # Invariants
 ///
-/// `ptr` was a live device when the value was made.
+/// `ptr` is a device on which the value holds a reference (`dev_hold`),
+/// released on drop: the device is not freed while the value lives. (Its
+/// unregistration waits for the reference after the RTNL is released, so a
+/// keeper must drop it within the RTNL section it was made in; one that
+/// does not stalls the unregistration, loudly, but frees nothing early.)
 pub(crate) struct DevKeep {
     ptr: NonNull<b::net_device>,
 }
 
+// SAFETY: a device reference may be released on any thread.
+unsafe impl Send for DevKeep {}
+
 impl DevRef<'_> {
     /// Keeps the device for use later in the same RTNL section.
     pub(crate) fn keep(&self) -> DevKeep {
+        // SAFETY: live device (type invariant); the reference is released
+        // by `DevKeep::drop`.
+        unsafe { b::ng_shim_dev_hold(self.raw()) };
         DevKeep { ptr: self.ptr }
     }
 }
 
 impl DevKeep {
-    /// The device again.
-    ///
-    /// # Safety
-    ///
-    /// The RTNL has been held without a break since [`DevRef::keep`]: a
-    /// device is only freed after its unregistration's `rtnl_unlock()`
-    /// (`netdev_run_todo`), so it is still live (being unregistered at
-    /// worst) for as long as `r` lasts.
-    pub(crate) unsafe fn get<'r>(&self, _r: &'r Rtnl) -> DevRef<'r> {
+    /// The device again, under the RTNL.
+    pub(crate) fn get<'r>(&'r self, _r: &'r Rtnl) -> DevRef<'r> {
+        // A held device is not freed, and its unregistration does not end
+        // while the RTNL is held (type invariant).
         DevRef {
             ptr: self.ptr,
             _p: PhantomData,
         }
+    }
+}
+
+impl Drop for DevKeep {
+    fn drop(&mut self) {
+        // SAFETY: the reference taken in `keep` (type invariant).
+        unsafe { b::ng_shim_dev_put(self.ptr.as_ptr()) };
     }
 }
 

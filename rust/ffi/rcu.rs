@@ -13,7 +13,7 @@ use crate::ffi::bindings;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, ArcBorrow};
 
 /// An RCU read-side critical section.
 ///
@@ -137,6 +137,14 @@ impl<T: 'static> RcuArc<T> {
         }
     }
 
+    /// A cell holding `v` (nobody reads a new cell yet).
+    pub(crate) fn new(v: Option<Arc<T>>) -> Self {
+        Self {
+            ptr: AtomicPtr::new(v.map_or(core::ptr::null_mut(), |a| Arc::into_raw(a).cast_mut())),
+            _p: PhantomData,
+        }
+    }
+
     /// The current value, valid while `_g` is held.
     pub(crate) fn get<'g>(&self, _g: &'g Guard) -> Option<&'g T> {
         // Pairs with the release store in `replace`: the object's contents
@@ -151,6 +159,18 @@ impl<T: 'static> RcuArc<T> {
         // SAFETY: non-null values come from `Arc::into_raw` (invariant) and
         // live for `'g` (above).
         Some(unsafe { &*p })
+    }
+
+    /// The current value as a new reference of its own (which outlives
+    /// the read section).
+    pub(crate) fn get_arc(&self, _g: &Guard) -> Option<Arc<T>> {
+        let p = self.ptr.load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: as in `get`: `p` came from `Arc::into_raw` and the object
+        // lives while `_g` is held; the borrow becomes a new reference.
+        Some(unsafe { ArcBorrow::from_raw(p) }.into())
     }
 
     /// Publishes `new` and returns the previous value, which readers may

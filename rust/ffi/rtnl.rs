@@ -55,3 +55,51 @@ impl Drop for Rtnl {
         }
     }
 }
+
+/// A `Cell` that threads may share because every access holds the RTNL:
+/// the RTNL serialises the threads, and, as with `Cell`, no reference to
+/// the value is ever handed out, so reentrant use on one thread is sound.
+///
+/// # Invariants
+///
+/// `v` is only accessed by the methods below, each of which takes an RTNL
+/// token and neither keeps nor returns a reference into it.
+pub(crate) struct RtnlCell<T> {
+    v: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: every access holds the RTNL (type invariant), which serialises
+// the threads; the value may move between them (`T: Send`).
+unsafe impl<T: Send> Sync for RtnlCell<T> {}
+
+impl<T> RtnlCell<T> {
+    pub(crate) const fn new(v: T) -> Self {
+        Self {
+            v: core::cell::UnsafeCell::new(v),
+        }
+    }
+
+    /// Puts `v` in, returning the old value.
+    pub(crate) fn replace(&self, _r: &Rtnl, v: T) -> T {
+        // SAFETY: the RTNL is held, so no other thread accesses the cell,
+        // and no reference into it exists on this one (type invariant).
+        unsafe { core::mem::replace(&mut *self.v.get(), v) }
+    }
+
+    pub(crate) fn set(&self, r: &Rtnl, v: T) {
+        drop(self.replace(r, v));
+    }
+}
+
+impl<T: Copy> RtnlCell<T> {
+    pub(crate) fn get(&self, _r: &Rtnl) -> T {
+        // SAFETY: as in `replace`.
+        unsafe { *self.v.get() }
+    }
+}
+
+impl<T: Default> RtnlCell<T> {
+    pub(crate) fn take(&self, r: &Rtnl) -> T {
+        self.replace(r, T::default())
+    }
+}

@@ -14,17 +14,18 @@ pub(crate) mod msg_schema;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod path;
 
+use crate::ffi::cpu_scope;
 use crate::ffi::errno::{
     DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO,
 };
 use crate::ffi::netdev::{DevEvent, DevKeep, DevRef};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
-use crate::ffi::rcu::{self, RcuArc, Retired, Writer};
-use crate::ffi::rtnl::Rtnl;
+use crate::ffi::rcu::{self, RcuArc, Retired};
+use crate::ffi::rtnl::{Rtnl, RtnlCell};
 use crate::ffi::skb::Skb;
 use crate::ffi::vec_ext::VecExt;
 use crate::graph::msg::{After, MsgDesc, Out, Value};
-use core::cell::{Cell, UnsafeCell};
+use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
 pub(crate) use device::Dir;
 pub(crate) use events::{Event, EventSink, Mcast, NoEvents};
@@ -295,9 +296,8 @@ struct FwdShared {
     depth: Cell<u32>,
     budget: Cell<u32>,
     to_sockets: Cell<u32>,
-    /// Frames put off at [`MAX_DEPTH`], with the hook each leaves by
-    /// (valid while the outermost entry's read section lasts).
-    pending: core::cell::RefCell<KVec<(*const Hook, Skb)>>,
+    /// Frames put off at [`MAX_DEPTH`], with the hook each goes to.
+    pending: core::cell::RefCell<KVec<(Arc<Hook>, Skb)>>,
 }
 
 /// The forwarding context of one injected frame and all its copies.
@@ -314,46 +314,28 @@ impl<'g> Fwd<'g> {
     /// under the same budget. Entries run with bottom halves off (the
     /// data path), which keeps the context on this CPU.
     pub(crate) fn run<R>(guard: &rcu::Guard, f: impl FnOnce(&mut Fwd<'_>) -> R) -> R {
-        // SAFETY: reads this CPU's slot; NULL outside the data path.
-        let cur = unsafe { crate::ffi::bindings::ng_shim_fwd_ctx() }.cast::<FwdShared>();
-        if !cur.is_null() {
-            // SAFETY: a non-null slot was set below by an outer `run` on
-            // this CPU, which is still running further up this stack (it
-            // clears the slot before its `FwdShared` goes).
-            let sh = unsafe { &*cur };
-            return f(&mut Fwd { guard, sh });
-        }
-        let sh = FwdShared {
+        let make = || FwdShared {
             depth: Cell::new(0),
             budget: Cell::new(MAX_DELIVERIES),
             to_sockets: Cell::new(0),
             pending: core::cell::RefCell::new(KVec::new()),
         };
-        let p = core::ptr::from_ref(&sh).cast_mut().cast();
-        // SAFETY: `sh` outlives the slot: it is cleared below.
-        let entered = unsafe { crate::ffi::bindings::ng_shim_fwd_ctx_enter(p) };
-        let r = f(&mut Fwd { guard, sh: &sh });
-        loop {
-            let next = sh
-                .pending
-                .try_borrow_mut()
-                .ok()
-                .and_then(|mut q| q.pop_last());
-            let Some((hook, skb)) = next else {
-                break;
-            };
-            sh.depth.set(0);
-            // SAFETY: the hook was reachable when it was put off, in a
-            // read section nested in `guard`'s, which still lasts: it is
-            // not freed before a grace period after `guard` ends.
-            let hook = unsafe { &*hook };
-            let _ = Fwd { guard, sh: &sh }.deliver(hook, skb);
-        }
-        if entered {
-            // SAFETY: we set the slot above.
-            unsafe { crate::ffi::bindings::ng_shim_fwd_ctx_leave(p) };
-        }
-        r
+        cpu_scope::run(make, |sh, outermost| {
+            let r = f(&mut Fwd { guard, sh });
+            while outermost {
+                let next = sh
+                    .pending
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut q| q.pop_last());
+                let Some((peer, skb)) = next else {
+                    break;
+                };
+                sh.depth.set(0);
+                let _ = Fwd { guard, sh }.enter(&peer, skb);
+            }
+            r
+        })
     }
 
     /// The RCU read section the frame travels in.
@@ -424,6 +406,12 @@ impl<'g> Fwd<'g> {
             drop(skb);
             return Err(ENOTCONN);
         };
+        self.enter(peer, skb)
+    }
+
+    /// `peer` receives `skb`, one level deeper.
+    #[inline(always)]
+    fn enter(&mut self, peer: &Hook, skb: Skb) -> DResult {
         let sh = self.sh;
         let depth = sh.depth.get();
         sh.depth.set(depth + 1);
@@ -438,11 +426,15 @@ impl<'g> Fwd<'g> {
         // The queue is only borrowed for a push or a pop, and nothing that
         // forwards runs in between on this CPU; should it be, the frame is
         // dropped (and counted), never a panic.
+        let Some(peer) = hook.peer.get_arc(self.guard) else {
+            drop(skb);
+            return Err(ENOTCONN);
+        };
         let Ok(mut q) = self.sh.pending.try_borrow_mut() else {
             hook.node.count_drop();
             return Err(crate::ffi::errno::ENOMEM);
         };
-        match q.push((core::ptr::from_ref(hook), skb), GFP_ATOMIC) {
+        match q.push((peer, skb), GFP_ATOMIC) {
             Ok(()) => Ok(()),
             Err(_) => {
                 // (The frame went with the failed push.)
@@ -580,6 +572,19 @@ pub(crate) struct LinkInfo {
     pub(crate) peer: NodeInfo,
 }
 
+/// One change of the graph: the RTNL its caller holds, and where its
+/// events go.
+pub(crate) struct Op<'a> {
+    pub(crate) rtnl: &'a Rtnl,
+    pub(crate) ev: &'a mut dyn EventSink,
+}
+
+impl<'a> Op<'a> {
+    pub(crate) fn new(rtnl: &'a Rtnl, ev: &'a mut dyn EventSink) -> Self {
+        Self { rtnl, ev }
+    }
+}
+
 /// The type of socket nodes, which the control plane makes for the netlink
 /// sockets that ask (`mkpeer` cannot).
 pub(crate) struct SocketType {
@@ -593,7 +598,6 @@ pub(crate) struct GraphState {
     /// Net devices a node follows (`ether`): device key -> node ID; an
     /// entry goes with its node.
     pub(crate) devices: RBTree<usize, u32>,
-    writer: Writer,
     garbage: Retired<Garbage>,
     next_id: u32,
     nodes: RBTree<u32, NodeEntry>,
@@ -622,12 +626,9 @@ pub(crate) struct GraphState {
 ///
 /// # Invariants
 ///
-/// `state` is accessed mutably only with the RTNL and `lock` held and
-/// `busy` set, by [`Graph::with_rtnl`], and shared only with `lock` held, by
-/// [`Graph::read`]; `busy` and `deferred` are read and written only under
-/// the RTNL, and no reference into `deferred` outlives the statement that
-/// takes it. `deferred` is empty whenever `busy` and `queued` are clear;
-/// `queued`, `next_pending` and `ports` are written only under the RTNL.
+/// `state` is changed only with the RTNL held and `busy` set, by
+/// [`Graph::with_rtnl`] (readers, [`Graph::read`], take only its mutex).
+/// `deferred` is empty whenever `busy` and `queued` are clear.
 #[pin_data]
 pub(crate) struct Graph {
     /// The namespace; valid for the graph's whole life (the graph is freed
@@ -635,47 +636,35 @@ pub(crate) struct Graph {
     pub(crate) net: NetRef,
     /// The types nodes can have.
     types: Types,
-    state: UnsafeCell<GraphState>,
-    /// Held by whoever uses `state`: changes hold the RTNL too, reads
-    /// (listings, node information) only this, so that no unprivileged
-    /// read takes the RTNL.
+    /// Changes hold the RTNL too, reads (listings, node information) only
+    /// the mutex, so that no unprivileged read takes the RTNL.
     #[pin]
-    lock: Mutex<()>,
-    busy: Cell<bool>,
+    state: Mutex<GraphState>,
+    /// An operation on the graph is under way on the RTNL holder's stack.
+    busy: RtnlCell<bool>,
     /// The ports with a socket node (`None`: not known, ask under the
     /// RTNL); republished after each change that made or removed one.
     ports: RcuArc<PortList>,
     /// Device events that came while a graph operation was under way
     /// further up the stack, run before that operation returns.
-    deferred: UnsafeCell<KVec<Deferred>>,
+    deferred: RtnlCell<KVec<Deferred>>,
     /// On the list of graphs with deferred events ([`Ops::pending`]).
-    queued: Cell<bool>,
+    queued: RtnlCell<bool>,
     /// The next graph on that list.
-    next_pending: Cell<Option<&'static Graph>>,
+    next_pending: RtnlCell<Option<&'static Graph>>,
 }
 
 /// Graph operations of the RTNL holder: whether one is under way, and the
 /// graphs (other than its own) whose device events it caused.
 struct Ops {
-    depth: Cell<u32>,
-    pending: Cell<Option<&'static Graph>>,
+    depth: RtnlCell<u32>,
+    pending: RtnlCell<Option<&'static Graph>>,
 }
 
-/// [`Ops`] in a static, reached only under the RTNL.
-struct RtnlOps(Ops);
-
-// SAFETY: only reached through `ops()`, which needs the RTNL token: every
-// access is serialised by the RTNL.
-unsafe impl Sync for RtnlOps {}
-
-static OPS: RtnlOps = RtnlOps(Ops {
-    depth: Cell::new(0),
-    pending: Cell::new(None),
-});
-
-fn ops(_rtnl: &Rtnl) -> &'static Ops {
-    &OPS.0
-}
+static OPS: Ops = Ops {
+    depth: RtnlCell::new(0),
+    pending: RtnlCell::new(None),
+};
 
 /// The graph as the readers see it ([`Graph::read`]): listings and lookups,
 /// no changes.
@@ -734,13 +723,6 @@ struct Deferred {
     dev: DevKeep,
 }
 
-// SAFETY: `state` and `busy` are only accessed under the RTNL (type
-// invariant), which serialises all threads; `GraphState` may move between
-// threads (its contents are `Send`).
-unsafe impl Sync for Graph {}
-// SAFETY: as above.
-unsafe impl Send for Graph {}
-
 /// Who asks: the netlink port of the requesting socket.
 #[derive(Clone, Copy)]
 pub(crate) struct Caller {
@@ -762,21 +744,11 @@ impl Graph {
         for _ in 0..types.len() {
             counts.push(0, GFP_KERNEL)?;
         }
-        let ports = RcuArc::empty();
-        // SAFETY: nobody else can write this new cell.
-        let mut w = unsafe { Writer::new() };
-        let _ = ports.replace(
-            Some(Arc::new(PortList { ports: KVec::new() }, GFP_KERNEL)?),
-            &mut w,
-        );
+        let ports = RcuArc::new(Some(Arc::new(PortList { ports: KVec::new() }, GFP_KERNEL)?));
         Ok(pin_init!(Self {
             net,
             types,
-            state: UnsafeCell::new(GraphState {
-                // SAFETY: the token lives in the state, which only the RTNL
-                // holder reaches; that serialises every writer of this
-                // graph's RCU pointers (all reachable only from this graph).
-                writer: unsafe { Writer::new() },
+            state <- new_mutex!(GraphState {
                 garbage: Retired::new(),
                 next_id: 1,
                 nodes: RBTree::new(),
@@ -788,13 +760,12 @@ impl Graph {
                 generation: 1,
                 next_hook_serial: 1,
                 ports_dirty: false,
-            }),
-            lock <- new_mutex!((), "netgraph_graph"),
-            busy: Cell::new(false),
+            }, "netgraph_graph"),
+            busy: RtnlCell::new(false),
             ports,
-            deferred: UnsafeCell::new(deferred),
-            queued: Cell::new(false),
-            next_pending: Cell::new(None),
+            deferred: RtnlCell::new(deferred),
+            queued: RtnlCell::new(false),
+            next_pending: RtnlCell::new(None),
         }))
     }
 
@@ -817,7 +788,7 @@ impl Graph {
         // make a node again: repeat until the graph stays empty.
         for _ in 0..4 {
             let empty = self.with_rtnl(rtnl, |s| {
-                s.destroy_all();
+                s.destroy_all(rtnl);
                 s.is_empty()
             });
             if empty != Some(false) {
@@ -828,13 +799,10 @@ impl Graph {
 
     /// Runs `f` on the graph for reading, without the RTNL.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Reader<'_>) -> T) -> T {
-        let _l = self.lock.lock();
-        // The reference is unique, but `Reader` lets it be used for reading
-        // only (the tree cursor of `list_from` wants `&mut`).
-        // SAFETY: `lock` is held, so no other reference to the state exists
-        // (type invariant: writers hold it too).
-        let s = unsafe { &mut *self.state.get() };
-        f(&mut Reader(s))
+        let mut s = self.state.lock();
+        // `Reader` lets the state be used for reading only (the tree cursor
+        // of `list_from` wants `&mut`).
+        f(&mut Reader(&mut s))
     }
 
     /// Whether netlink port `portid` may have a socket node here (checked
@@ -871,12 +839,12 @@ impl Graph {
     /// released after a grace period.
     pub(crate) fn with<T>(
         &'static self,
-        f: impl FnOnce(&mut GraphState) -> NlResult<T>,
+        f: impl FnOnce(&mut GraphState, &Rtnl) -> NlResult<T>,
     ) -> NlResult<T> {
         let rtnl = Rtnl::lock();
         // A graph is only busy while an RTNL holder runs `f`, and we just
         // took the RTNL: `None` cannot happen, but is an error, not a panic.
-        match self.with_rtnl(&rtnl, f) {
+        match self.with_rtnl(&rtnl, |s| f(s, &rtnl)) {
             Some(r) => r,
             None => fail(EDEADLK, "graph busy"),
         }
@@ -892,23 +860,23 @@ impl Graph {
         rtnl: &Rtnl,
         f: impl FnOnce(&mut GraphState) -> R,
     ) -> Option<R> {
-        let ops = ops(rtnl);
-        if self.busy.get() || ops.depth.get() > 0 {
+        let ops = &OPS;
+        if self.busy.get(rtnl) || ops.depth.get(rtnl) > 0 {
             return None;
         }
-        self.busy.set(true);
-        ops.depth.set(1);
+        self.busy.set(rtnl, true);
+        ops.depth.set(rtnl, 1);
         let r = self.run_locked(rtnl, f);
-        ops.depth.set(0);
+        ops.depth.set(rtnl, 0);
         // Events the operation caused in other graphs: each runs now, under
         // its own graph's lock alone (and may queue more).
-        while let Some(g) = ops.pending.take() {
-            ops.pending.set(g.next_pending.take());
-            g.queued.set(false);
-            g.busy.set(true);
-            ops.depth.set(1);
+        while let Some(g) = ops.pending.take(rtnl) {
+            ops.pending.set(rtnl, g.next_pending.take(rtnl));
+            g.queued.set(rtnl, false);
+            g.busy.set(rtnl, true);
+            ops.depth.set(rtnl, 1);
             g.run_locked(rtnl, |_| ());
-            ops.depth.set(0);
+            ops.depth.set(rtnl, 0);
         }
         Some(r)
     }
@@ -917,29 +885,23 @@ impl Graph {
     /// the only one being changed.
     fn run_locked<R>(&self, rtnl: &Rtnl, f: impl FnOnce(&mut GraphState) -> R) -> R {
         let garbage = {
-            let _l = self.lock.lock();
-            // SAFETY: the RTNL and `lock` are held and `busy` was clear
-            // before the caller set it, so no other reference to the state
-            // exists (type invariant).
-            let s = unsafe { &mut *self.state.get() };
-            let r = f(s);
+            // `busy` was clear before the caller set it: no operation on
+            // this graph further up this stack holds the mutex.
+            let mut s = self.state.lock();
+            let r = f(&mut s);
             // What `f` caused on this graph's devices, in order (handlers
-            // may defer more).
-            while let Some(d) = self.pop_deferred() {
-                // The entry was queued by `device_event` while an operation
-                // of this RTNL holder was running (on this graph, or on
-                // another whose `with_rtnl` is draining us now), and the
-                // RTNL has been held since (`rtnl` is borrowed for the whole
-                // `with_rtnl` call).
-                // SAFETY: as just said.
-                let dev = unsafe { d.dev.get(rtnl) };
-                (d.run)(s, rtnl, d.ev, dev);
+            // may defer more). Each entry was queued by `device_event`
+            // while an operation of this RTNL holder was running (on this
+            // graph, or on another whose `with_rtnl` is draining us now):
+            // its device is still there.
+            while let Some(d) = self.pop_deferred(rtnl) {
+                (d.run)(&mut s, rtnl, d.ev, d.dev.get(rtnl));
             }
             if core::mem::replace(&mut s.ports_dirty, false) {
-                self.publish_ports(s, rtnl);
+                self.publish_ports(&mut s, rtnl);
             }
             let garbage = core::mem::replace(&mut s.garbage, Retired::new());
-            self.busy.set(false);
+            self.busy.set(rtnl, false);
             (r, garbage)
         };
         let (r, garbage) = garbage;
@@ -966,33 +928,32 @@ impl Graph {
             ev,
             dev: d.keep(),
         };
-        // SAFETY: RTNL held; no other reference into `deferred` exists (type
-        // invariant).
-        let q = unsafe { &mut *self.deferred.get() };
+        let mut q = self.deferred.replace(rtnl, KVec::new());
         // Within the room reserved at creation this allocates nothing; past
         // it (a cascade over more devices with ether nodes) it may sleep,
         // which netdevice notifiers allow.
-        if q.push(entry, GFP_KERNEL).is_err() {
+        let pushed = q.push(entry, GFP_KERNEL);
+        self.deferred.set(rtnl, q);
+        if pushed.is_err() {
             pr_err!("device event lost: out of memory while the graph was busy\n");
             return;
         }
         // Not this graph's own operation: the outermost `with_rtnl` runs it.
-        if !self.busy.get() && !self.queued.replace(true) {
-            let ops = ops(rtnl);
-            self.next_pending.set(ops.pending.take());
-            ops.pending.set(Some(self));
+        if !self.busy.get(rtnl) && !self.queued.replace(rtnl, true) {
+            self.next_pending.set(rtnl, OPS.pending.take(rtnl));
+            OPS.pending.set(rtnl, Some(self));
         }
     }
 
-    fn pop_deferred(&self) -> Option<Deferred> {
-        // SAFETY: RTNL held (callers: `with_rtnl`); the reference ends with
-        // this statement.
-        let q = unsafe { &mut *self.deferred.get() };
-        if q.is_empty() {
+    fn pop_deferred(&self, rtnl: &Rtnl) -> Option<Deferred> {
+        let mut q = self.deferred.replace(rtnl, KVec::new());
+        let d = if q.is_empty() {
             None
         } else {
             Some(q.remove_at(0))
-        }
+        };
+        self.deferred.set(rtnl, q);
+        d
     }
 }
 
@@ -1003,17 +964,9 @@ fn hook_name(s: &[u8]) -> NlResult<&[u8]> {
 
 impl GraphState {
     /// Records a change and reports it.
-    fn changed(&mut self, ev: &mut dyn EventSink, e: Event) {
+    fn changed(&mut self, op: &mut Op<'_>, e: Event) {
         self.generation = self.generation.wrapping_add(1).max(1);
-        ev.event(e);
-    }
-
-    /// The RTNL token of the running operation.
-    pub(crate) fn rtnl(&self) -> Rtnl {
-        // SAFETY: the state is only reachable through `Graph::with_rtnl`,
-        // which runs with the RTNL held; the token does not outlive `self`'s
-        // borrow in practice (it is used within the operation).
-        unsafe { Rtnl::assume_held() }
+        op.ev.event(e);
     }
 
     /// Living nodes of type index `i`.
@@ -1068,7 +1021,7 @@ impl GraphState {
         imp: Arc<dyn NodeImpl>,
         name: Option<Name>,
         net: NetRef,
-        ev: &mut dyn EventSink,
+        op: &mut Op<'_>,
     ) -> NlResult<u32> {
         if let Some(n) = name {
             if self.names.get(&n).is_some() {
@@ -1087,7 +1040,7 @@ impl GraphState {
             },
             GFP_KERNEL_ACCOUNT,
         )?;
-        let rtnl = self.rtnl();
+        let rtnl = op.rtnl;
         let names = &self.names;
         node.imp
             .attach(&rtnl, net, &node, &|n| names.get(n).is_some())?;
@@ -1131,7 +1084,7 @@ impl GraphState {
             *c += 1;
         }
         if let Some(i) = self.info(id) {
-            self.changed(ev, Event::NewNode(i));
+            self.changed(op, Event::NewNode(i));
         }
         Ok(id)
     }
@@ -1185,7 +1138,7 @@ impl GraphState {
         c: Caller,
         name: Option<&[u8]>,
         socket: &SocketType,
-        ev: &mut dyn EventSink,
+        op: &mut Op<'_>,
     ) -> NlResult<u32> {
         let id = match self.socket_of(c) {
             Some(id) => id,
@@ -1198,12 +1151,12 @@ impl GraphState {
                     None => None,
                 };
                 let imp = (socket.ctor)(c.portid, c.net)?;
-                let id = self.add_node(socket.ty, imp, name, c.net, ev)?;
+                let id = self.add_node(socket.ty, imp, name, c.net, op)?;
                 if let Err(e) = self
                     .sockets
                     .try_create_and_insert(c.portid, id, GFP_KERNEL_ACCOUNT)
                 {
-                    self.shutdown(id, ev);
+                    self.shutdown(id, op);
                     return Err(e.into());
                 }
                 self.ports_dirty = true;
@@ -1211,13 +1164,13 @@ impl GraphState {
             }
         };
         if let Some(n) = name {
-            self.name(id, n, ev)?;
+            self.name(id, n, op)?;
         }
         Ok(id)
     }
 
     /// Names node `id` (FreeBSD `NGM_NAME`).
-    pub(crate) fn name(&mut self, id: u32, name: &[u8], ev: &mut dyn EventSink) -> NlResult {
+    pub(crate) fn name(&mut self, id: u32, name: &[u8], op: &mut Op<'_>) -> NlResult {
         path::check_node_name(name)?;
         let Some(new) = Name::new(name) else {
             return fail(EINVAL, "node name is longer than 31 bytes");
@@ -1240,7 +1193,7 @@ impl GraphState {
             e.name = Some(new);
         }
         if let Some(i) = self.info(id) {
-            self.changed(ev, Event::Rename(i));
+            self.changed(op, Event::Rename(i));
         }
         Ok(())
     }
@@ -1260,7 +1213,7 @@ impl GraphState {
         a_hook: &[u8],
         b: u32,
         b_hook: &[u8],
-        ev: &mut dyn EventSink,
+        op: &mut Op<'_>,
     ) -> NlResult {
         hook_name(a_hook)?;
         hook_name(b_hook)?;
@@ -1345,15 +1298,23 @@ impl GraphState {
         }
         // Peers first, then the lists: a frame can only find a hook whose
         // peer is already set.
-        let old_a = hook_a.peer.replace(Some(hook_b.clone()), &mut self.writer);
-        let old_b = hook_b.peer.replace(Some(hook_a.clone()), &mut self.writer);
+        let old_a = hook_a.peer.replace_rtnl(Some(hook_b.clone()), op.rtnl);
+        let old_b = hook_b.peer.replace_rtnl(Some(hook_a.clone()), op.rtnl);
         debug_assert!(old_a.is_none() && old_b.is_none());
-        if let Err(e) = self.publish(a).and_then(|()| self.publish(b)) {
+        if let Err(e) = self
+            .publish(a, op.rtnl)
+            .and_then(|()| self.publish(b, op.rtnl))
+        {
             let mut pending = KVec::new();
-            let _ = self.remove_edge(a, ha.name.as_bytes(), &mut pending, &mut NoEvents);
+            let _ = self.remove_edge(
+                a,
+                ha.name.as_bytes(),
+                &mut pending,
+                &mut Op::new(op.rtnl, &mut NoEvents),
+            );
             return Err(e.into());
         }
-        let rtnl = self.rtnl();
+        let rtnl = op.rtnl;
         let connected = hook_a
             .node
             .imp
@@ -1361,7 +1322,12 @@ impl GraphState {
             .and_then(|()| hook_b.node.imp.connected(&rtnl, &hook_b.node, &hook_b));
         if let Err(e) = connected {
             let mut pending = KVec::new();
-            let _ = self.remove_edge(a, ha.name.as_bytes(), &mut pending, &mut NoEvents);
+            let _ = self.remove_edge(
+                a,
+                ha.name.as_bytes(),
+                &mut pending,
+                &mut Op::new(op.rtnl, &mut NoEvents),
+            );
             return Err(e);
         }
         for (n, h) in [(a, ha.name), (b, hb.name)] {
@@ -1372,7 +1338,7 @@ impl GraphState {
                     .and_then(|e| e.hook(h.as_bytes()))
                     .and_then(|he| self.link_info(he)),
             ) {
-                self.changed(ev, Event::NewHook(ni, li));
+                self.changed(op, Event::NewHook(ni, li));
             }
         }
         Ok(())
@@ -1386,7 +1352,7 @@ impl GraphState {
         ty: &[u8],
         ourhook: &[u8],
         peerhook: &[u8],
-        ev: &mut dyn EventSink,
+        op: &mut Op<'_>,
     ) -> NlResult<u32> {
         hook_name(ourhook)?;
         hook_name(peerhook)?;
@@ -1404,9 +1370,9 @@ impl GraphState {
             None => return fail(ENOENT, "no such node"),
         }
         let imp = ctor(net)?;
-        let id = self.add_node(t, imp, None, net, ev)?;
-        if let Err(e) = self.add_edge(at, ourhook, id, peerhook, ev) {
-            self.destroy(id, ev);
+        let id = self.add_node(t, imp, None, net, op)?;
+        if let Err(e) = self.add_edge(at, ourhook, id, peerhook, op) {
+            self.destroy(id, op);
             return Err(e);
         }
         Ok(id)
@@ -1419,17 +1385,17 @@ impl GraphState {
         peerpath: &[u8],
         ourhook: &[u8],
         peerhook: &[u8],
-        ev: &mut dyn EventSink,
+        op: &mut Op<'_>,
     ) -> NlResult {
         let peer = self.resolve(Some(at), peerpath)?;
-        self.add_edge(at, ourhook, peer, peerhook, ev)
+        self.add_edge(at, ourhook, peer, peerhook, op)
     }
 
     /// FreeBSD `NGM_RMHOOK`: a missing hook is not an error.
-    pub(crate) fn rmhook(&mut self, id: u32, hook: &[u8], ev: &mut dyn EventSink) -> NlResult {
+    pub(crate) fn rmhook(&mut self, id: u32, hook: &[u8], op: &mut Op<'_>) -> NlResult {
         let mut pending = KVec::new();
-        self.remove_edge(id, hook, &mut pending, ev)?;
-        self.run_shutdowns(pending, ev);
+        self.remove_edge(id, hook, &mut pending, op)?;
+        self.run_shutdowns(pending, op);
         Ok(())
     }
 
@@ -1440,7 +1406,7 @@ impl GraphState {
         id: u32,
         hook: &[u8],
         pending: &mut KVec<u32>,
-        ev: &mut dyn EventSink,
+        op: &mut Op<'_>,
     ) -> NlResult {
         let Some(e) = self.nodes.get(&id) else {
             return Ok(());
@@ -1457,7 +1423,7 @@ impl GraphState {
                     .and_then(|e| e.hook(h))
                     .and_then(|he| self.link_info(he)),
             ) {
-                self.changed(ev, Event::DelHook(ni, li));
+                self.changed(op, Event::DelHook(ni, li));
             }
         }
         let hook = Name::new(hook).unwrap_or(peer_hook);
@@ -1469,7 +1435,7 @@ impl GraphState {
             });
             if let Some(entry) = removed {
                 // Cut the peer link first: from now on no frame crosses it.
-                if let Some(p) = entry.hook.peer.replace(None, &mut self.writer) {
+                if let Some(p) = entry.hook.peer.replace_rtnl(None, op.rtnl) {
                     self.garbage.push(Garbage::Hook(p));
                 }
                 gone.push(entry.hook, GFP_KERNEL)?;
@@ -1477,9 +1443,9 @@ impl GraphState {
             // On allocation failure the old list stays published; its stale
             // hook has no peer, so frames sent to it are dropped, and the
             // next publish (or the node's destruction) replaces it.
-            let _ = self.publish(n);
+            let _ = self.publish(n, op.rtnl);
         }
-        let rtnl = self.rtnl();
+        let rtnl = op.rtnl;
         let mut result = Ok(());
         for h in gone.iter() {
             let n = h.node.clone();
@@ -1499,21 +1465,21 @@ impl GraphState {
         result
     }
 
-    fn run_shutdowns(&mut self, mut pending: KVec<u32>, ev: &mut dyn EventSink) {
+    fn run_shutdowns(&mut self, mut pending: KVec<u32>, op: &mut Op<'_>) {
         while let Some(id) = pending.pop_last() {
-            self.destroy_into(id, &mut pending, ev);
+            self.destroy_into(id, &mut pending, op);
         }
     }
 
     /// FreeBSD `NGM_SHUTDOWN` (and cascades). Types that survive shutdown
     /// (`ether`) only lose their hooks.
-    pub(crate) fn shutdown(&mut self, id: u32, ev: &mut dyn EventSink) {
+    pub(crate) fn shutdown(&mut self, id: u32, op: &mut Op<'_>) {
         let survives = self
             .nodes
             .get(&id)
             .is_some_and(|e| e.node.imp.survives_shutdown());
         if !survives {
-            return self.destroy(id, ev);
+            return self.destroy(id, op);
         }
         let mut pending = KVec::new();
         while let Some(hook) = self
@@ -1521,18 +1487,18 @@ impl GraphState {
             .get(&id)
             .and_then(|e| e.hooks.last().map(|h| h.name))
         {
-            let _ = self.remove_edge(id, hook.as_bytes(), &mut pending, ev);
+            let _ = self.remove_edge(id, hook.as_bytes(), &mut pending, op);
         }
         if let Some(e) = self.nodes.get(&id) {
-            e.node.imp.reset(&self.rtnl());
+            e.node.imp.reset(op.rtnl);
         }
-        self.run_shutdowns(pending, ev);
+        self.run_shutdowns(pending, op);
     }
 
     /// FreeBSD `ng_bypass`: the peers of hooks `a` and `b` of node `id`
     /// are joined directly (keeping their hook names, without disconnect
     /// callbacks), and `a` and `b` leave `id`.
-    fn bypass(&mut self, id: u32, a: &[u8], b: &[u8], ev: &mut dyn EventSink) {
+    fn bypass(&mut self, id: u32, a: &[u8], b: &[u8], op: &mut Op<'_>) {
         let Some(e) = self.nodes.get(&id) else {
             return;
         };
@@ -1562,20 +1528,14 @@ impl GraphState {
                     .and_then(|e| e.hook(h))
                     .and_then(|he| self.link_info(he)),
             ) {
-                self.changed(ev, Event::DelHook(ni, li));
+                self.changed(op, Event::DelHook(ni, li));
             }
         }
         // Re-point the peers at each other: frames cross directly from now.
-        if let Some(old) = hook_pa
-            .peer
-            .replace(Some(hook_pb.clone()), &mut self.writer)
-        {
+        if let Some(old) = hook_pa.peer.replace_rtnl(Some(hook_pb.clone()), op.rtnl) {
             self.garbage.push(Garbage::Hook(old));
         }
-        if let Some(old) = hook_pb
-            .peer
-            .replace(Some(hook_pa.clone()), &mut self.writer)
-        {
+        if let Some(old) = hook_pb.peer.replace_rtnl(Some(hook_pa.clone()), op.rtnl) {
             self.garbage.push(Garbage::Hook(old));
         }
         for (n, other, other_hook, mine) in [(pa, pb, pb_hook, pa_hook), (pb, pa, pa_hook, pb_hook)]
@@ -1594,13 +1554,13 @@ impl GraphState {
                 Some(e.hooks.remove_at(i))
             });
             if let Some(entry) = removed {
-                if let Some(p) = entry.hook.peer.replace(None, &mut self.writer) {
+                if let Some(p) = entry.hook.peer.replace_rtnl(None, op.rtnl) {
                     self.garbage.push(Garbage::Hook(p));
                 }
                 self.garbage.push(Garbage::Hook(entry.hook));
             }
         }
-        let _ = self.publish(id);
+        let _ = self.publish(id, op.rtnl);
         if let (Some(ni), Some(li)) = (
             self.info(pa),
             self.nodes
@@ -1608,7 +1568,7 @@ impl GraphState {
                 .and_then(|e| e.hook(pa_hook.as_bytes()))
                 .and_then(|he| self.link_info(he)),
         ) {
-            self.changed(ev, Event::NewHook(ni, li));
+            self.changed(op, Event::NewHook(ni, li));
         }
     }
 
@@ -1626,17 +1586,17 @@ impl GraphState {
     }
 
     /// Destroys node `id` for good (and cascades).
-    pub(crate) fn destroy(&mut self, id: u32, ev: &mut dyn EventSink) {
+    pub(crate) fn destroy(&mut self, id: u32, op: &mut Op<'_>) {
         let mut pending = KVec::new();
-        self.destroy_into(id, &mut pending, ev);
-        self.run_shutdowns(pending, ev);
+        self.destroy_into(id, &mut pending, op);
+        self.run_shutdowns(pending, op);
     }
 
     /// Removes every hook of `id`, then the node itself. Peers that decide
     /// to go are appended to `pending` instead of recursing.
-    fn destroy_into(&mut self, id: u32, pending: &mut KVec<u32>, ev: &mut dyn EventSink) {
+    fn destroy_into(&mut self, id: u32, pending: &mut KVec<u32>, op: &mut Op<'_>) {
         if let Some((a, b)) = self.nodes.get(&id).and_then(|e| e.node.imp.bypass()) {
-            self.bypass(id, a.as_bytes(), b.as_bytes(), ev);
+            self.bypass(id, a.as_bytes(), b.as_bytes(), op);
         }
         let last_hook = |s: &Self| {
             s.nodes
@@ -1647,13 +1607,13 @@ impl GraphState {
             // The edge is gone even on error: only noting the peer for
             // shutdown failed (out of memory), so the peer lives on without
             // this hook; nothing leaks.
-            let _ = self.remove_edge(id, hook.as_bytes(), pending, ev);
+            let _ = self.remove_edge(id, hook.as_bytes(), pending, op);
         }
         let Some(info) = self.info(id) else {
             return;
         };
         if let Some(e) = self.nodes.get(&id) {
-            let rtnl = self.rtnl();
+            let rtnl = op.rtnl;
             e.node.imp.shutdown(&rtnl, &e.node);
         }
         self.forget_device(id);
@@ -1661,7 +1621,7 @@ impl GraphState {
             if let Some(n) = e.name {
                 self.names.remove(&n);
             }
-            if let Some(l) = e.node.hooks.replace(None, &mut self.writer) {
+            if let Some(l) = e.node.hooks.replace_rtnl(None, op.rtnl) {
                 self.garbage.push(Garbage::List(l));
             }
             let i = self.types.index(e.node.ty);
@@ -1674,13 +1634,13 @@ impl GraphState {
             }
             self.garbage.push(Garbage::Node(e.node));
         }
-        self.changed(ev, Event::DelNode(info));
+        self.changed(op, Event::DelNode(info));
     }
 
     /// The socket of `portid` closed: its node goes.
-    pub(crate) fn socket_closed(&mut self, portid: u32, ev: &mut dyn EventSink) {
+    pub(crate) fn socket_closed(&mut self, portid: u32, op: &mut Op<'_>) {
         if let Some(id) = self.sockets.get(&portid).copied() {
-            self.destroy(id, ev);
+            self.destroy(id, op);
         }
     }
 
@@ -1690,13 +1650,14 @@ impl GraphState {
     }
 
     /// Shuts every node down (namespace exit, module unload).
-    pub(crate) fn destroy_all(&mut self) {
+    pub(crate) fn destroy_all(&mut self, rtnl: &Rtnl) {
         let mut ev = NoEvents;
+        let mut op = Op::new(rtnl, &mut ev);
         loop {
             let Some(id) = self.nodes.keys().next().copied() else {
                 break;
             };
-            self.destroy(id, &mut ev);
+            self.destroy(id, &mut op);
             rcu::cond_resched();
         }
     }
@@ -1754,7 +1715,7 @@ impl GraphState {
     }
 
     /// Publishes node `id`'s current hook list to the data path.
-    fn publish(&mut self, id: u32) -> DResult {
+    fn publish(&mut self, id: u32, rtnl: &Rtnl) -> DResult {
         let Some(e) = self.nodes.get(&id) else {
             return Ok(());
         };
@@ -1767,7 +1728,7 @@ impl GraphState {
             }
         }
         let list = Arc::new(HookList { hooks: v }, GFP_KERNEL_ACCOUNT)?;
-        if let Some(old) = e.node.hooks.replace(Some(list), &mut self.writer) {
+        if let Some(old) = e.node.hooks.replace_rtnl(Some(list), rtnl) {
             self.garbage.push(Garbage::List(old));
         }
         Ok(())

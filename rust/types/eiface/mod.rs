@@ -15,7 +15,9 @@ use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
-use crate::graph::{DevHandler, Dir, Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::graph::{
+    DevHandler, Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo,
+};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -56,10 +58,10 @@ fn new(net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
 
 /// The graph's half of `ip link del ngethN` (see [`NodeImpl::let_device_go`]):
 /// the node goes, as it would with `shutdown`.
-fn deleted(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, _d: DevRef<'_>) {
+fn deleted(s: &mut GraphState, rtnl: &Rtnl, ev: DevEvent, _d: DevRef<'_>) {
     if let DevEvent::Deleted { node, home } = ev {
         if s.type_of(node).is_some_and(|t| core::ptr::eq(t, &TYPE)) {
-            s.destroy(node, &mut crate::graph::Mcast { net: home });
+            s.destroy(node, &mut Op::new(rtnl, &mut Mcast { net: home }));
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
-use crate::graph::{Dir, Fwd, GraphState, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::graph::{Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -256,7 +256,7 @@ impl NodeImpl for Ether {
     }
 }
 
-fn create(s: &mut GraphState, net: NetRef, d: DevRef<'_>) -> NlResult {
+fn create(s: &mut GraphState, rtnl: &Rtnl, net: NetRef, d: DevRef<'_>) -> NlResult {
     let Some(name) = d.name().and_then(|n| path::ether_node_name(n.as_bytes())) else {
         return Ok(());
     };
@@ -272,9 +272,9 @@ fn create(s: &mut GraphState, net: NetRef, d: DevRef<'_>) -> NlResult {
         GFP_KERNEL,
     )?;
     s.devices.try_create_and_insert(d.key(), 0, GFP_KERNEL)?;
-    let mut ev = crate::graph::Mcast { net };
+    let mut ev = Mcast { net };
     // FreeBSD: no node when the name is taken (an eiface node `ngethN`).
-    match s.add_node(&TYPE, imp, Some(name), net, &mut ev) {
+    match s.add_node(&TYPE, imp, Some(name), net, &mut Op::new(rtnl, &mut ev)) {
         Ok(id) => {
             if let Some(v) = s.devices.get_mut(&d.key()) {
                 *v = id;
@@ -301,24 +301,26 @@ pub(crate) fn netdev_event(rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     }
 }
 
-fn handle_event(s: &mut GraphState, _rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
+fn handle_event(s: &mut GraphState, rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     let net = d.net();
-    let mut mc = crate::graph::Mcast { net };
+    let mut mc = Mcast { net };
     match ev {
         DevEvent::Register => {
             if s.devices.get(&d.key()).is_none() {
-                let _ = create(s, net, d);
+                let _ = create(s, rtnl, net, d);
             }
         }
         DevEvent::Unregister => {
             if let Some(id) = s.devices.remove(&d.key()) {
-                s.destroy(id, &mut mc);
+                s.destroy(id, &mut Op::new(rtnl, &mut mc));
             }
         }
         DevEvent::Rename => {
             if let Some(&id) = s.devices.get(&d.key()) {
                 if let Some(n) = d.name().and_then(|n| path::ether_node_name(n.as_bytes())) {
-                    if s.name(id, n.as_bytes(), &mut mc).is_err() {
+                    if s.name(id, n.as_bytes(), &mut Op::new(rtnl, &mut mc))
+                        .is_err()
+                    {
                         pr_info!("cannot rename the ether node of a renamed device\n");
                     }
                 }
