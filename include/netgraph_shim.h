@@ -63,26 +63,9 @@ void ng_shim_genlmsg_cancel(struct sk_buff *skb, void *hdr);
 int ng_shim_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
 int ng_shim_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid);
 void ng_shim_genlmsg_multicast(struct net *net, struct sk_buff *skb);
-int ng_shim_nla_put_u32(struct sk_buff *skb, int type, u32 value);
-int ng_shim_nla_put_u64(struct sk_buff *skb, int type, u64 value, int pad);
-int ng_shim_nla_put_s64(struct sk_buff *skb, int type, s64 value, int pad);
-int ng_shim_nla_put_flag(struct sk_buff *skb, int type);
-int ng_shim_nla_put(struct sk_buff *skb, int type, int len, const void *data);
 struct nlattr *ng_shim_nla_nest_start(struct sk_buff *skb, int type);
 void ng_shim_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 void ng_shim_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
-const void *ng_shim_nla_data(const struct nlattr *nla);
-int ng_shim_nla_len(const struct nlattr *nla);
-int ng_shim_nla_type(const struct nlattr *nla);
-/* Iterate a nest: returns the next attribute after *pos, or NULL. */
-const struct nlattr *ng_shim_nla_next_in(const struct nlattr *nest,
-					 const struct nlattr *pos);
-const struct nlattr *ng_shim_info_attr(const struct genl_info *info, int type);
-u32 ng_shim_info_portid(const struct genl_info *info);
-u32 ng_shim_info_seq(const struct genl_info *info);
-u8 ng_shim_info_cmd(const struct genl_info *info);
-struct net *ng_shim_info_net(const struct genl_info *info);
-struct netlink_ext_ack *ng_shim_info_extack(struct genl_info *info);
 /* Copies msg (at most 79 bytes survive) into the extended ACK. */
 void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
 			size_t len);
@@ -90,18 +73,12 @@ void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
 /* --- dumps --- */
 struct net *ng_shim_cb_net(struct netlink_callback *cb);
 u32 ng_shim_cb_portid(struct netlink_callback *cb);
-u32 ng_shim_cb_seq(struct netlink_callback *cb);
-void ng_shim_cb_set_generation(struct netlink_callback *cb, u32 generation);
 struct sk_buff *ng_shim_skb_segment(struct sk_buff *skb);
 void *ng_shim_fwd_ctx(void);
 bool ng_shim_fwd_ctx_enter(void *ctx);
 void ng_shim_fwd_ctx_leave(void *ctx);
 struct sk_buff *ng_shim_skb_list_pop(struct sk_buff **head);
 void ng_shim_dump_check_consistent(struct netlink_callback *cb, void *hdr);
-long *ng_shim_cb_args(struct netlink_callback *cb);
-const struct nlattr *ng_shim_cb_attr(struct netlink_callback *cb, int type);
-struct netlink_ext_ack *ng_shim_cb_extack(struct netlink_callback *cb);
-u8 ng_shim_cb_cmd(struct netlink_callback *cb);
 unsigned int ng_shim_skb_len(const struct sk_buff *skb);
 
 /* Are there listeners on the events group of net? */

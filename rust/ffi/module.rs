@@ -123,7 +123,9 @@ unsafe extern "C" fn net_exit<M: Module>(state: *mut core::ffi::c_void) {
 unsafe extern "C" fn doit<M: Module>(skb: *mut b::sk_buff, info: *mut b::genl_info) -> i32 {
     // SAFETY: genetlink calls doit with a valid request skb and info that
     // outlive this call.
-    let r = unsafe { Request::new(skb, info) };
+    let Some(r) = (unsafe { Request::new(skb, info) }) else {
+        return ENODEV.to_errno();
+    };
     let Some(s) = pernet::get::<M::PerNet>(r.net()) else {
         return ENODEV.to_errno();
     };
@@ -140,7 +142,9 @@ unsafe extern "C" fn doit<M: Module>(skb: *mut b::sk_buff, info: *mut b::genl_in
 unsafe extern "C" fn dumpit<M: Module>(skb: *mut b::sk_buff, cb: *mut b::netlink_callback) -> i32 {
     // SAFETY: genetlink calls dumpit with the dump skb and its callback,
     // both valid for this call.
-    let mut d = unsafe { Dump::new(skb, cb) };
+    let Some(mut d) = (unsafe { Dump::new(skb, cb) }) else {
+        return ENODEV.to_errno();
+    };
     let Some(s) = pernet::get::<M::PerNet>(d.net()) else {
         return ENODEV.to_errno();
     };

@@ -14,6 +14,11 @@ use core::ptr::NonNull;
 use kernel::alloc::AllocError;
 use kernel::alloc::KBox;
 
+/// `NLA_HDRLEN`: an attribute's header, aligned (a cast macro bindgen
+/// cannot evaluate).
+const NLA_HDRLEN: usize = 4;
+const _: () = assert!(core::mem::size_of::<bindings::nlattr>() == NLA_HDRLEN);
+
 /// An error with the text for the extended ACK.
 pub(crate) struct NlError {
     /// The errno returned to the sender.
@@ -92,41 +97,48 @@ impl<'a> Attr<'a> {
         })
     }
 
+    fn header(&self) -> bindings::nlattr {
+        // SAFETY: `ptr` is a complete attribute (type invariant).
+        unsafe { *self.ptr.as_ptr() }
+    }
+
     /// The payload.
     pub(crate) fn payload(&self) -> &'a [u8] {
-        // SAFETY: `ptr` is a valid attribute (type invariant), so its payload
-        // is `nla_len` readable bytes that live for `'a`.
+        let len = (self.header().nla_len as usize).saturating_sub(NLA_HDRLEN);
+        // SAFETY: `ptr` is a complete attribute (type invariant): its
+        // payload, after the header, is `nla_len - NLA_HDRLEN` readable bytes
+        // that live for `'a`.
         unsafe {
-            let len = bindings::ng_shim_nla_len(self.ptr.as_ptr());
-            let data = bindings::ng_shim_nla_data(self.ptr.as_ptr());
-            core::slice::from_raw_parts(data.cast::<u8>(), len.max(0) as usize)
+            let data = self.ptr.as_ptr().cast::<u8>().add(NLA_HDRLEN);
+            core::slice::from_raw_parts(data, len)
         }
     }
 
     /// The attribute's type (its position, inside message arguments).
     pub(crate) fn kind(&self) -> u32 {
-        // SAFETY: `ptr` is a valid attribute (type invariant).
-        unsafe { bindings::ng_shim_nla_type(self.ptr.as_ptr()) as u32 }
+        let flags = (bindings::NLA_F_NESTED | bindings::NLA_F_NET_BYTEORDER) as u16;
+        (self.header().nla_type & !flags) as u32
     }
 
-    /// The attributes nested in this one (stops at a malformed one).
+    /// The attributes nested in this one (stops at a malformed one, as
+    /// `nla_for_each_nested` does).
     pub(crate) fn nested(self) -> impl Iterator<Item = Attr<'a>> {
-        let mut pos: *const bindings::nlattr = core::ptr::null();
-        let mut done = false;
+        let nest = self.payload();
+        let mut off = 0;
         core::iter::from_fn(move || {
-            if done {
+            let rest = nest.get(off..)?;
+            if rest.len() < NLA_HDRLEN {
                 return None;
             }
-            // SAFETY: `self.ptr` is a complete attribute; `pos` is null or an
-            // attribute the shim returned from inside it, and the shim checks
-            // that the next one lies completely inside the nest.
-            let next = unsafe { bindings::ng_shim_nla_next_in(self.ptr.as_ptr(), pos) };
-            pos = next;
-            // SAFETY: the shim returned null or a complete attribute inside
-            // `self`, which lives for `'a`.
-            let a = unsafe { Attr::from_ptr(next) };
-            done = a.is_none();
-            a
+            let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
+            if len < NLA_HDRLEN || len > rest.len() {
+                return None;
+            }
+            off += (len + 3) & !3;
+            // SAFETY: `rest` starts with a complete attribute (checked just
+            // above), inside this one, which lives for `'a`; attributes in a
+            // message are 4-byte aligned.
+            unsafe { Attr::from_ptr(rest.as_ptr().cast()) }
         })
     }
 
@@ -177,9 +189,15 @@ unsafe impl Send for NetRef {}
 unsafe impl Sync for NetRef {}
 
 /// A `doit` request.
+///
+/// # Invariants
+///
+/// `skb` and `info` are the arguments of a `doit` callback, valid for `'a`;
+/// `net` is the request's namespace.
 pub(crate) struct Request<'a> {
     skb: *mut bindings::sk_buff,
     info: *mut bindings::genl_info,
+    net: NetRef,
     _p: PhantomData<&'a bindings::genl_info>,
 }
 
@@ -187,52 +205,58 @@ impl<'a> Request<'a> {
     /// # Safety
     ///
     /// `skb` and `info` must be the arguments of a `doit` callback, valid for
-    /// `'a`.
-    pub(crate) unsafe fn new(skb: *mut bindings::sk_buff, info: *mut bindings::genl_info) -> Self {
-        Self {
+    /// `'a`. `None` if the request has no namespace (genetlink always sets
+    /// one).
+    pub(crate) unsafe fn new(
+        skb: *mut bindings::sk_buff,
+        info: *mut bindings::genl_info,
+    ) -> Option<Self> {
+        // SAFETY: `info` is valid (the caller's promise); genl_info_net().
+        let net = NonNull::new(unsafe { (*info)._net.net })?;
+        Some(Self {
             skb,
             info,
+            net: NetRef(net),
             _p: PhantomData,
-        }
+        })
+    }
+
+    fn genl(&self) -> &'a bindings::genl_info {
+        // SAFETY: `info` is valid for `'a` (constructor contract).
+        unsafe { &*self.info }
     }
 
     pub(crate) fn cmd(&self) -> u8 {
-        // SAFETY: `info` is valid (constructor contract).
-        unsafe { bindings::ng_shim_info_cmd(self.info) }
+        // SAFETY: genetlink set `genlhdr` to the request's header.
+        unsafe { (*self.genl().genlhdr).cmd }
     }
 
     pub(crate) fn attr(&self, t: u32) -> Option<Attr<'a>> {
-        // SAFETY: `info` is valid; the shim bounds-checks `t`; the attribute
-        // table points into the request message, valid for `'a`.
-        unsafe { Attr::from_ptr(bindings::ng_shim_info_attr(self.info, t as i32)) }
+        if t > bindings::netgraph_attr_NETGRAPH_A_MAX {
+            return None;
+        }
+        // SAFETY: genetlink parsed the request into `attrs`, a table of
+        // `maxattr + 1` (NETGRAPH_A_MAX + 1, bounds-checked above) entries,
+        // each null or an attribute of the request message, valid for `'a`.
+        unsafe { Attr::from_ptr(*self.genl().attrs.add(t as usize)) }
     }
 
     pub(crate) fn portid(&self) -> u32 {
-        // SAFETY: `info` is valid.
-        unsafe { bindings::ng_shim_info_portid(self.info) }
+        self.genl().snd_portid
     }
 
     pub(crate) fn net(&self) -> NetRef {
-        // SAFETY: `info` is valid; genl_info_net never returns null.
-        let net = unsafe { bindings::ng_shim_info_net(self.info) };
-        NetRef(NonNull::new(net).expect("genl request without a namespace"))
+        self.net
     }
 
     pub(crate) fn extack(&self) -> ExtAck {
-        // SAFETY: `info` is valid.
-        ExtAck(unsafe { bindings::ng_shim_info_extack(self.info) })
+        ExtAck(self.genl().extack)
     }
 
     /// Starts a reply to this request with command `cmd`.
     pub(crate) fn reply(&self, cmd: u32) -> DResult<Msg> {
-        // SAFETY: `info` is valid.
-        let (portid, seq) = unsafe {
-            (
-                bindings::ng_shim_info_portid(self.info),
-                bindings::ng_shim_info_seq(self.info),
-            )
-        };
-        Msg::new(portid, seq, cmd, false)
+        let i = self.genl();
+        Msg::new(i.snd_portid, i.snd_seq, cmd, false)
     }
 
     /// Sends `msg` back to the requester.
@@ -275,8 +299,8 @@ pub(crate) unsafe extern "C" fn ng_rs_dump_done(cb: *mut bindings::netlink_callb
     // SAFETY: netlink calls `done` with the dump's callback; `args` has 6
     // longs; a non-zero `args[5]` is a cursor from `Dump::put_cursor`.
     unsafe {
-        let slot = bindings::ng_shim_cb_args(cb).add(5);
-        let p = core::mem::replace(&mut *slot, 0) as *mut DumpCursor;
+        let slot = &mut (*cb).__bindgen_anon_1.args[5];
+        let p = core::mem::replace(slot, 0) as *mut DumpCursor;
         if !p.is_null() {
             drop(KBox::from_raw(p));
         }
@@ -287,36 +311,38 @@ const _: [unsafe extern "C" fn(*mut bindings::netlink_callback); 2] =
     [bindings::ng_rs_dump_done, ng_rs_dump_done];
 
 /// Attribute writer shared by new messages and dump messages.
-pub(crate) trait AttrWriter {
+///
+/// # Safety
+///
+/// `skb()` returns a netlink message under construction that the
+/// implementor owns for as long as it lives (the default methods append to
+/// it).
+pub(crate) unsafe trait AttrWriter {
     fn skb(&self) -> *mut bindings::sk_buff;
 
     fn put_u32(&mut self, t: u32, v: u32) -> DResult {
-        // SAFETY: `skb()` is a message under construction that we own.
-        check(unsafe { bindings::ng_shim_nla_put_u32(self.skb(), t as i32, v) })
+        self.put_bytes(t, &v.to_ne_bytes())
     }
 
     /// A 64-bit value; `pad` is the pad attribute type of this nest.
     fn put_u64(&mut self, t: u32, v: u64, pad: u32) -> DResult {
-        // SAFETY: as above.
-        check(unsafe { bindings::ng_shim_nla_put_u64(self.skb(), t as i32, v, pad as i32) })
-    }
-
-    /// A signed 64-bit value; `pad` is the pad attribute type of this nest.
-    #[allow(dead_code)]
-    fn put_s64(&mut self, t: u32, v: i64, pad: u32) -> DResult {
-        // SAFETY: as above.
-        check(unsafe { bindings::ng_shim_nla_put_s64(self.skb(), t as i32, v, pad as i32) })
+        let v = v.to_ne_bytes();
+        // SAFETY: `skb()` is our message (trait contract); `v` is readable
+        // for its 8 bytes.
+        check(unsafe {
+            bindings::nla_put_64bit(self.skb(), t as i32, 8, v.as_ptr().cast(), pad as i32)
+        })
     }
 
     fn put_flag(&mut self, t: u32) -> DResult {
-        // SAFETY: `skb()` is a message under construction that we own.
-        check(unsafe { bindings::ng_shim_nla_put_flag(self.skb(), t as i32) })
+        self.put_bytes(t, &[])
     }
 
     fn put_bytes(&mut self, t: u32, v: &[u8]) -> DResult {
         let len = i32::try_from(v.len()).map_err(|_| EMSGSIZE)?;
-        // SAFETY: as above; `v` is readable for `len` bytes.
-        check(unsafe { bindings::ng_shim_nla_put(self.skb(), t as i32, len, v.as_ptr().cast()) })
+        // SAFETY: `skb()` is our message (trait contract); `v` is readable
+        // for `len` bytes.
+        check(unsafe { bindings::nla_put(self.skb(), t as i32, len, v.as_ptr().cast()) })
     }
 
     /// An attribute holding a copy of a frame's bytes.
@@ -450,7 +476,8 @@ impl Msg {
     }
 }
 
-impl AttrWriter for Msg {
+// SAFETY: `skb` is the message this value owns until `finish` or drop.
+unsafe impl AttrWriter for Msg {
     fn skb(&self) -> *mut bindings::sk_buff {
         self.skb
     }
@@ -464,9 +491,16 @@ impl Drop for Msg {
 }
 
 /// One step of a netlink dump: the skb to fill and the callback state.
+///
+/// # Invariants
+///
+/// `skb` and `cb` are the arguments of a genl `dumpit` callback, valid for
+/// `'a` (so `cb->data` is the dump's `genl_dumpit_info`); `net` is the
+/// dumping socket's namespace.
 pub(crate) struct Dump<'a> {
     skb: *mut bindings::sk_buff,
     cb: *mut bindings::netlink_callback,
+    net: NetRef,
     _p: PhantomData<&'a bindings::netlink_callback>,
 }
 
@@ -479,32 +513,51 @@ pub(crate) struct DumpMsg<'d, 'a> {
 impl<'a> Dump<'a> {
     /// # Safety
     ///
-    /// The arguments of a `dumpit` callback, valid for `'a`.
+    /// The arguments of a genl `dumpit` callback, valid for `'a`. `None`
+    /// if the dumping socket has no namespace (it always has one).
     pub(crate) unsafe fn new(
         skb: *mut bindings::sk_buff,
         cb: *mut bindings::netlink_callback,
-    ) -> Self {
-        Self {
+    ) -> Option<Self> {
+        // SAFETY: `cb` is valid (the caller's promise).
+        let net = NonNull::new(unsafe { bindings::ng_shim_cb_net(cb) })?;
+        Some(Self {
             skb,
             cb,
+            net: NetRef(net),
             _p: PhantomData,
-        }
+        })
+    }
+
+    fn cb(&self) -> &bindings::netlink_callback {
+        // SAFETY: `cb` is valid for `'a` (type invariant).
+        unsafe { &*self.cb }
+    }
+
+    /// The request that started the dump, as genetlink parsed it.
+    fn info(&self) -> &'a bindings::genl_info {
+        // SAFETY: a genl dump's `data` is its `genl_dumpit_info` (type
+        // invariant), valid for the whole dump.
+        unsafe { &(*self.cb().data.cast::<bindings::genl_dumpit_info>()).info }
     }
 
     pub(crate) fn cmd(&self) -> u8 {
-        // SAFETY: `cb` is valid for a genl dump.
-        unsafe { bindings::ng_shim_cb_cmd(self.cb) }
+        // SAFETY: genetlink set `genlhdr` to the request's header.
+        unsafe { (*self.info().genlhdr).cmd }
     }
 
     pub(crate) fn net(&self) -> NetRef {
-        // SAFETY: `cb` is valid; the dumping socket has a namespace.
-        let net = unsafe { bindings::ng_shim_cb_net(self.cb) };
-        NetRef(NonNull::new(net).expect("dump without a namespace"))
+        self.net
     }
 
     pub(crate) fn attr(&self, t: u32) -> Option<Attr<'a>> {
-        // SAFETY: `cb` is valid; the attributes live as long as the dump.
-        unsafe { Attr::from_ptr(bindings::ng_shim_cb_attr(self.cb, t as i32)) }
+        if t > bindings::netgraph_attr_NETGRAPH_A_MAX {
+            return None;
+        }
+        // SAFETY: as for a request: `attrs` has NETGRAPH_A_MAX + 1 entries
+        // (bounds-checked above), each null or an attribute of the request,
+        // which lives as long as the dump.
+        unsafe { Attr::from_ptr(*self.info().attrs.add(t as usize)) }
     }
 
     pub(crate) fn portid(&self) -> u32 {
@@ -513,16 +566,18 @@ impl<'a> Dump<'a> {
     }
 
     pub(crate) fn extack(&self) -> ExtAck {
-        // SAFETY: `cb` is valid.
-        ExtAck(unsafe { bindings::ng_shim_cb_extack(self.cb) })
+        ExtAck(self.cb().extack)
     }
 
-    /// The dump's resumable state: `args[i]`, zero on the first call.
+    /// The dump's resumable state: `args[i]` (of 6), zero on the first
+    /// call; a scratch slot for an `i` out of range.
     pub(crate) fn state(&mut self, i: usize) -> &mut isize {
-        assert!(i < 6);
-        // SAFETY: `cb->args` has 6 longs and lives as long as the dump; we
-        // hold `&mut self`, so no other reference exists.
-        unsafe { &mut *bindings::ng_shim_cb_args(self.cb).add(i) }
+        // SAFETY: `cb` is valid and we hold `&mut self`, so no other
+        // reference to its `args` exists; the union's `args` view is what
+        // genetlink dumps use.
+        let args = unsafe { &mut (*self.cb).__bindgen_anon_1.args };
+        let n = args.len();
+        &mut args[i.min(n - 1)]
     }
 
     /// Takes the dump's cursor (kept between calls in `cb->args[5]`).
@@ -545,13 +600,8 @@ impl<'a> Dump<'a> {
 
     /// Starts one message of the dump.
     pub(crate) fn start(&self) -> Option<DumpMsg<'_, 'a>> {
-        // SAFETY: `cb` and `skb` are valid.
-        let (portid, seq) = unsafe {
-            (
-                bindings::ng_shim_cb_portid(self.cb),
-                bindings::ng_shim_cb_seq(self.cb),
-            )
-        };
+        // SAFETY: `nlh` is the dump request's header, valid for the dump.
+        let (portid, seq) = (self.portid(), unsafe { (*self.cb().nlh).nlmsg_seq });
         let cmd = self.cmd();
         // SAFETY: `skb` is the dump skb we are filling.
         let hdr = unsafe {
@@ -570,8 +620,8 @@ impl<'a> Dump<'a> {
     /// under another generation than the part before them are flagged
     /// `NLM_F_DUMP_INTR` (the listing may be inconsistent; start again).
     pub(crate) fn set_generation(&mut self, generation: u32) {
-        // SAFETY: `cb` is valid and ours for this call.
-        unsafe { bindings::ng_shim_cb_set_generation(self.cb, generation) };
+        // SAFETY: `cb` is valid and ours for this call (`&mut self`).
+        unsafe { (*self.cb).seq = generation };
     }
 
     /// The length written so far (the dumpit return value).
@@ -590,7 +640,8 @@ impl DumpMsg<'_, '_> {
     }
 }
 
-impl AttrWriter for DumpMsg<'_, '_> {
+// SAFETY: `dump.skb` is the dump's buffer, this message's while it lives.
+unsafe impl AttrWriter for DumpMsg<'_, '_> {
     fn skb(&self) -> *mut bindings::sk_buff {
         self.dump.skb
     }

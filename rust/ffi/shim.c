@@ -359,31 +359,6 @@ bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info)
 	return netlink_ns_capable(skb, genl_info_net(info)->user_ns, CAP_NET_ADMIN);
 }
 
-int ng_shim_nla_put_u32(struct sk_buff *skb, int type, u32 value)
-{
-	return nla_put_u32(skb, type, value);
-}
-
-int ng_shim_nla_put_u64(struct sk_buff *skb, int type, u64 value, int pad)
-{
-	return nla_put_u64_64bit(skb, type, value, pad);
-}
-
-int ng_shim_nla_put_s64(struct sk_buff *skb, int type, s64 value, int pad)
-{
-	return nla_put_s64(skb, type, value, pad);
-}
-
-int ng_shim_nla_put_flag(struct sk_buff *skb, int type)
-{
-	return nla_put_flag(skb, type);
-}
-
-int ng_shim_nla_put(struct sk_buff *skb, int type, int len, const void *data)
-{
-	return nla_put(skb, type, len, data);
-}
-
 struct nlattr *ng_shim_nla_nest_start(struct sk_buff *skb, int type)
 {
 	return nla_nest_start(skb, type);
@@ -397,68 +372,6 @@ void ng_shim_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
 void ng_shim_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
 {
 	nla_nest_cancel(skb, start);
-}
-
-const void *ng_shim_nla_data(const struct nlattr *nla)
-{
-	return nla_data(nla);
-}
-
-int ng_shim_nla_len(const struct nlattr *nla)
-{
-	return nla_len(nla);
-}
-
-int ng_shim_nla_type(const struct nlattr *nla)
-{
-	return nla_type(nla);
-}
-
-const struct nlattr *ng_shim_nla_next_in(const struct nlattr *nest,
-					 const struct nlattr *pos)
-{
-	const struct nlattr *end = (const void *)nest + nest->nla_len;
-	int rem;
-
-	if (!pos)
-		pos = nla_data(nest);
-	else
-		pos = (const void *)pos + nla_total_size(nla_len(pos));
-	rem = (const char *)end - (const char *)pos;
-	/* nla_ok() also rejects a truncated header or payload. */
-	return nla_ok(pos, rem) ? pos : NULL;
-}
-
-const struct nlattr *ng_shim_info_attr(const struct genl_info *info, int type)
-{
-	if (type < 0 || type > NETGRAPH_A_MAX)
-		return NULL;
-	return info->attrs[type];
-}
-
-u32 ng_shim_info_portid(const struct genl_info *info)
-{
-	return info->snd_portid;
-}
-
-u32 ng_shim_info_seq(const struct genl_info *info)
-{
-	return info->snd_seq;
-}
-
-u8 ng_shim_info_cmd(const struct genl_info *info)
-{
-	return info->genlhdr->cmd;
-}
-
-struct net *ng_shim_info_net(const struct genl_info *info)
-{
-	return genl_info_net(info);
-}
-
-struct netlink_ext_ack *ng_shim_info_extack(struct genl_info *info)
-{
-	return info->extack;
 }
 
 void ng_shim_extack_msg(struct netlink_ext_ack *extack, const char *msg,
@@ -479,45 +392,9 @@ u32 ng_shim_cb_portid(struct netlink_callback *cb)
 	return NETLINK_CB(cb->skb).portid;
 }
 
-u32 ng_shim_cb_seq(struct netlink_callback *cb)
-{
-	return cb->nlh->nlmsg_seq;
-}
-
-/* The graph's generation while this part of the dump is made: a message of
- * a later part made under another generation carries NLM_F_DUMP_INTR. */
-void ng_shim_cb_set_generation(struct netlink_callback *cb, u32 generation)
-{
-	cb->seq = generation;
-}
-
 void ng_shim_dump_check_consistent(struct netlink_callback *cb, void *hdr)
 {
 	genl_dump_check_consistent(cb, hdr);
-}
-
-long *ng_shim_cb_args(struct netlink_callback *cb)
-{
-	return cb->args;
-}
-
-const struct nlattr *ng_shim_cb_attr(struct netlink_callback *cb, int type)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-
-	if (type < 0 || type > NETGRAPH_A_MAX)
-		return NULL;
-	return info->info.attrs[type];
-}
-
-struct netlink_ext_ack *ng_shim_cb_extack(struct netlink_callback *cb)
-{
-	return cb->extack;
-}
-
-u8 ng_shim_cb_cmd(struct netlink_callback *cb)
-{
-	return genl_dumpit_info(cb)->info.genlhdr->cmd;
 }
 
 unsigned int ng_shim_skb_len(const struct sk_buff *skb)
