@@ -271,6 +271,9 @@ void ng_shim_fdb_iter_free(struct ng_fdb_iter *i);
 void *ng_shim_pcpu_alloc(unsigned int n);
 void ng_shim_pcpu_free(void *p);
 void ng_shim_pcpu_add(void *p, unsigned int i, u64 v);
+/* One frame: 1 to packets, len to octets, 1 to extra unless negative. */
+void ng_shim_pcpu_add_frame(void *p, unsigned int packets,
+			    unsigned int octets, u64 len, int extra);
 u64 ng_shim_pcpu_sum(void *p, unsigned int i);
 void ng_shim_pcpu_clear(void *p, unsigned int n);
 

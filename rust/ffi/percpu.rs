@@ -27,18 +27,16 @@ impl<const N: usize> Counters<N> {
         NonNull::new(unsafe { b::ng_shim_pcpu_alloc(N as u32) }).map(|ptr| Self { ptr })
     }
 
-    /// Adds `v` to counter `i` on this CPU (any context).
-    #[inline(always)]
+    /// Adds `v` to counter `i` on this CPU (any context: `this_cpu_add`).
     pub(crate) fn add(&self, i: usize, v: u64) {
         if i < N {
-            // SAFETY: `i` is one of the area's N counters.
-            unsafe { self.add_unchecked(i, v) }
+            // SAFETY: valid area (invariant) with counter `i < N`.
+            unsafe { b::ng_shim_pcpu_add(self.ptr.as_ptr(), i as u32, v) }
         }
     }
 
     /// One frame's accounting: 1 to counter `packets`, `len` to `octets`,
-    /// and 1 to `extra` if given (any context).
-    #[inline(always)]
+    /// and 1 to `extra` if given (any context), in one call.
     pub(crate) fn count_frame(
         &self,
         packets: usize,
@@ -46,43 +44,21 @@ impl<const N: usize> Counters<N> {
         len: u64,
         extra: Option<usize>,
     ) {
-        self.add(packets, 1);
-        self.add(octets, len);
-        if let Some(e) = extra {
-            self.add(e, 1);
-        }
-    }
-
-    /// `this_cpu_add()` of counter `i`: on x86-64 the kernel's single
-    /// `%gs`-relative instruction (atomic with respect to interrupts, so
-    /// safe with preemption enabled), elsewhere a call to the C macro.
-    ///
-    /// # Safety
-    ///
-    /// `i < N`.
-    #[inline(always)]
-    unsafe fn add_unchecked(&self, i: usize, v: u64) {
-        #[cfg(all(CONFIG_X86_64, CONFIG_SMP))]
-        {
-            // A per-CPU address: `%gs:` plus it is this CPU's copy
-            // (arch/x86/include/asm/percpu.h, `percpu_add_op`).
-            let p = self.ptr.as_ptr().cast::<u64>().wrapping_add(i);
-            // SAFETY: `p` is counter `i < N` of the area (invariant), alive
-            // with `self`; the instruction writes this CPU's copy only.
+        let extra = match extra {
+            Some(e) if e < N => e as i32,
+            _ => -1,
+        };
+        if packets < N && octets < N {
+            // SAFETY: valid area (invariant); every index is `< N`.
             unsafe {
-                core::arch::asm!(
-                    "add qword ptr gs:[{p}], {v}",
-                    p = in(reg) p,
-                    v = in(reg) v,
-                    options(nostack),
+                b::ng_shim_pcpu_add_frame(
+                    self.ptr.as_ptr(),
+                    packets as u32,
+                    octets as u32,
+                    len,
+                    extra,
                 )
-            };
-        }
-        #[cfg(not(all(CONFIG_X86_64, CONFIG_SMP)))]
-        // SAFETY: valid area with N counters, `i < N`; this_cpu_add is
-        // safe in any context.
-        unsafe {
-            b::ng_shim_pcpu_add(self.ptr.as_ptr(), i as u32, v)
+            }
         }
     }
 

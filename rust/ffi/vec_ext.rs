@@ -8,8 +8,9 @@ use kernel::alloc::{Allocator, Vec};
 pub(crate) trait VecExt<T> {
     /// Removes and returns the last element.
     fn pop_last(&mut self) -> Option<T>;
-    /// Removes and returns element `i`, shifting the rest down (keeps order).
-    fn remove_at(&mut self, i: usize) -> T;
+    /// Removes and returns element `i`, shifting the rest down (keeps
+    /// order); `None` if there is no element `i`.
+    fn remove_at(&mut self, i: usize) -> Option<T>;
     /// Inserts `v` at `i` (at most `len`), shifting the rest up.
     fn insert_at(&mut self, i: usize, v: T) -> Result<(), kernel::alloc::AllocError>;
 }
@@ -37,9 +38,11 @@ impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
         }
     }
 
-    fn remove_at(&mut self, i: usize) -> T {
+    fn remove_at(&mut self, i: usize) -> Option<T> {
         let n = self.len();
-        assert!(i < n, "remove_at out of bounds");
+        if i >= n {
+            return None;
+        }
         // SAFETY: `i < n`: element `i` is initialised and read out once; the
         // `n - i - 1` elements after it are moved down by one (overlapping
         // copy), then the length shrinks so the last slot is not dropped twice.
@@ -48,7 +51,7 @@ impl<T, A: Allocator> VecExt<T> for Vec<T, A> {
             let v = core::ptr::read(p);
             core::ptr::copy(p.add(1), p, n - i - 1);
             self.set_len(n - 1);
-            v
+            Some(v)
         }
     }
 }

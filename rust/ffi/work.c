@@ -26,6 +26,17 @@ void ng_shim_pcpu_add(void *p, unsigned int i, u64 v)
 	this_cpu_add(c[i], v);
 }
 
+void ng_shim_pcpu_add_frame(void *p, unsigned int packets,
+			    unsigned int octets, u64 len, int extra)
+{
+	u64 __percpu *c = (u64 __percpu __force *)p;
+
+	this_cpu_inc(c[packets]);
+	this_cpu_add(c[octets], len);
+	if (extra >= 0)
+		this_cpu_inc(c[extra]);
+}
+
 u64 ng_shim_pcpu_sum(void *p, unsigned int i)
 {
 	u64 __percpu *c = (u64 __percpu __force *)p;

@@ -947,11 +947,7 @@ impl Graph {
 
     fn pop_deferred(&self, rtnl: &Rtnl) -> Option<Deferred> {
         let mut q = self.deferred.replace(rtnl, KVec::new());
-        let d = if q.is_empty() {
-            None
-        } else {
-            Some(q.remove_at(0))
-        };
+        let d = q.remove_at(0);
         self.deferred.set(rtnl, q);
         d
     }
@@ -1431,7 +1427,7 @@ impl GraphState {
         for (n, h) in [(id, hook), (peer, peer_hook)] {
             let removed = self.nodes.get_mut(&n).and_then(|e| {
                 let i = e.hooks.iter().position(|x| x.name == h)?;
-                Some(e.hooks.remove_at(i))
+                e.hooks.remove_at(i)
             });
             if let Some(entry) = removed {
                 // Cut the peer link first: from now on no frame crosses it.
@@ -1551,7 +1547,7 @@ impl GraphState {
         for h in [a, b] {
             let removed = self.nodes.get_mut(&id).and_then(|e| {
                 let i = e.hooks.iter().position(|x| x.name.as_bytes() == h)?;
-                Some(e.hooks.remove_at(i))
+                e.hooks.remove_at(i)
             });
             if let Some(entry) = removed {
                 if let Some(p) = entry.hook.peer.replace_rtnl(None, op.rtnl) {
