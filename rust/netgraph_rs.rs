@@ -9,7 +9,7 @@
 //! [`types`], one folder each; the [`control`] plane (the genl commands);
 //! this file on top, which names every type.
 
-use ffi::netdev::{DevEvent, DevRef};
+use ffi::netdev::{DevRef, NetdevEvent};
 use ffi::netlink::{Dump, NetRef, NlResult, Request};
 use ffi::rtnl::Rtnl;
 use graph::Graph;
@@ -87,7 +87,7 @@ impl ffi::module::Module for Netgraph {
         control::sock_release(g, net, portid)
     }
 
-    fn netdev_event(rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
-        types::ether::netdev_event(rtnl, ev, d)
+    fn netdev_event(rtnl: &Rtnl, ev: NetdevEvent, d: DevRef<'_>) {
+        types::ether::netdev_event(rtnl, ev.into(), d)
     }
 }

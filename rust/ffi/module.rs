@@ -7,7 +7,7 @@
 
 use crate::ffi::bindings as b;
 use crate::ffi::errno::ENODEV;
-use crate::ffi::netdev::{DevEvent, DevRef};
+use crate::ffi::netdev::{DevRef, NetdevEvent};
 use crate::ffi::netlink::{Dump, NetRef, NlResult, Request};
 use crate::ffi::pernet;
 use crate::ffi::rtnl::Rtnl;
@@ -39,7 +39,7 @@ pub(crate) trait Module: Sized + 'static {
     fn sock_release(state: &'static Self::PerNet, net: NetRef, portid: u32);
 
     /// A netdevice event (RTNL held).
-    fn netdev_event(rtnl: &Rtnl, ev: DevEvent, dev: DevRef<'_>);
+    fn netdev_event(rtnl: &Rtnl, ev: NetdevEvent, dev: DevRef<'_>);
 }
 
 /// The module registered with the kernel; unregistered on drop.
@@ -174,9 +174,9 @@ unsafe extern "C" fn sock_release<M: Module>(net: *mut b::net, portid: u32) {
 /// held.
 unsafe extern "C" fn netdev_event<M: Module>(event: i32, dev: *mut b::net_device) {
     let ev = match event {
-        1 => DevEvent::Register,
-        2 => DevEvent::Unregister,
-        _ => DevEvent::Rename,
+        1 => NetdevEvent::Register,
+        2 => NetdevEvent::Unregister,
+        _ => NetdevEvent::Rename,
     };
     let Some(ptr) = NonNull::new(dev) else {
         return;

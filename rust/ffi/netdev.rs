@@ -182,10 +182,12 @@ impl<'a> DevRef<'a> {
         a
     }
 
-    pub(crate) fn net(&self) -> NetRef {
+    /// The device's namespace (`dev_net`, never null for a live device;
+    /// `None` would be a kernel bug, not a dangling reference).
+    pub(crate) fn net(&self) -> Option<NetRef> {
         // SAFETY: live device: its namespace is live.
         let n = unsafe { b::ng_shim_dev_net(self.raw()) };
-        NetRef(NonNull::new(n).unwrap_or(NonNull::dangling()))
+        NonNull::new(n).map(NetRef)
     }
 
     /// Whether an ether node attaches to this device.
@@ -531,16 +533,10 @@ unsafe extern "C" fn ether_tx<T: EtherPort>(p: *mut c_void, skb: *mut b::sk_buff
     }
 }
 
-/// What a netdevice event is about.
+/// What a netdevice notifier reports.
 #[derive(Clone, Copy)]
-pub(crate) enum DevEvent {
+pub(crate) enum NetdevEvent {
     Register,
     Unregister,
     Rename,
-    /// `dellink` of the interface of eiface node `node` of the graph of
-    /// `home`, which has let the device go.
-    Deleted {
-        node: u32,
-        home: NetRef,
-    },
 }

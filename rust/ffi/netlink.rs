@@ -179,7 +179,7 @@ const _: () = assert!(crate::graph::path::PATH_MAX + 1 == bindings::NG_PATHSIZ a
 ///
 /// `ptr` is a live `struct net` for the duration of the request.
 #[derive(Clone, Copy)]
-pub(crate) struct NetRef(pub(crate) NonNull<bindings::net>);
+pub(crate) struct NetRef(pub(in crate::ffi) NonNull<bindings::net>);
 
 // SAFETY: `struct net` is shared kernel state designed for use from any CPU;
 // a `NetRef` is only an address and every use goes through kernel functions

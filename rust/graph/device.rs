@@ -7,13 +7,39 @@
 
 use super::{Fwd, Node};
 use crate::ffi::errno::{DResult, ENOTCONN};
-use crate::ffi::netdev::{DevEvent, DevRef, EifacePort, EtherPort, RxFrame};
+use crate::ffi::netdev::{DevRef, EifacePort, EtherPort, NetdevEvent, RxFrame};
+use crate::ffi::netlink::NetRef;
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::sched::TimerHandler;
 use crate::ffi::skb::Skb;
 use crate::ffi::tick::TickHandler;
 use kernel::sync::ArcBorrow;
+
+/// A device event for a graph: what the netdevice notifier reports, or an
+/// eiface's `ip link del`.
+#[derive(Clone, Copy)]
+pub(crate) enum DevEvent {
+    Register,
+    Unregister,
+    Rename,
+    /// `dellink` of the interface of eiface node `node` of the graph of
+    /// `home`, which has let the device go.
+    Deleted {
+        node: u32,
+        home: NetRef,
+    },
+}
+
+impl From<NetdevEvent> for DevEvent {
+    fn from(e: NetdevEvent) -> Self {
+        match e {
+            NetdevEvent::Register => Self::Register,
+            NetdevEvent::Unregister => Self::Unregister,
+            NetdevEvent::Rename => Self::Rename,
+        }
+    }
+}
 
 /// Which way a frame crosses a device.
 #[derive(Clone, Copy, PartialEq, Eq)]

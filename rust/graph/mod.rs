@@ -18,7 +18,7 @@ use crate::ffi::cpu_scope;
 use crate::ffi::errno::{
     DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO,
 };
-use crate::ffi::netdev::{DevEvent, DevKeep, DevRef};
+use crate::ffi::netdev::{DevKeep, DevRef};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
 use crate::ffi::rcu::{self, RcuArc, Retired};
 use crate::ffi::rtnl::{Rtnl, RtnlCell};
@@ -27,7 +27,7 @@ use crate::ffi::vec_ext::VecExt;
 use crate::graph::msg::{After, MsgDesc, Out, Value};
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering};
-pub(crate) use device::Dir;
+pub(crate) use device::{DevEvent, Dir};
 pub(crate) use events::{Event, EventSink, Mcast, NoEvents};
 use kernel::new_mutex;
 use kernel::prelude::*;

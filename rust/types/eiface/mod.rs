@@ -8,7 +8,7 @@
 //! wherever it is.
 
 use crate::ffi::errno::{DResult, EEXIST, ENETDOWN, ENFILE, EPFNOSUPPORT};
-use crate::ffi::netdev::{self, DevEvent, DevRef, DevSlot};
+use crate::ffi::netdev::{self, DevRef, DevSlot};
 use crate::ffi::netlink::{fail, NetRef, NlError, NlResult};
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
@@ -16,7 +16,7 @@ use crate::ffi::skb::Skb;
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
 use crate::graph::{
-    DevHandler, Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo,
+    DevEvent, DevHandler, Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo,
 };
 use kernel::prelude::*;
 use kernel::sync::Arc;

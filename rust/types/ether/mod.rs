@@ -14,14 +14,16 @@
 //! Shutdown and the loss of the last hook only reset the node.
 
 use crate::ffi::errno::{DResult, EADDRINUSE, EBUSY, EEXIST, EINVAL, EISCONN, ENETDOWN};
-use crate::ffi::netdev::{DevEvent, DevRef, DevSlot, TxHook};
+use crate::ffi::netdev::{DevRef, DevSlot, TxHook};
 use crate::ffi::netlink::{fail, NetRef, NlError, NlResult};
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
-use crate::graph::{Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo};
+use crate::graph::{
+    DevEvent, Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo,
+};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -296,13 +298,15 @@ pub(crate) fn netdev_event(rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
     if !d.is_ether() {
         return;
     }
-    if let Some(g) = crate::graph::of(d.net()) {
+    if let Some(g) = d.net().and_then(crate::graph::of) {
         g.device_event(rtnl, handle_event, ev, d);
     }
 }
 
 fn handle_event(s: &mut GraphState, rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
-    let net = d.net();
+    let Some(net) = d.net() else {
+        return;
+    };
     let mut mc = Mcast { net };
     match ev {
         DevEvent::Register => {
