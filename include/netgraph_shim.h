@@ -295,12 +295,10 @@ void ng_shim_timer_arm(struct ng_timer *t, u64 at_ns);
 /* Cancels (waiting for a running callback) and frees. Process context. */
 void ng_shim_timer_free(struct ng_timer *t);
 u64 ng_shim_now_ns(void);
-/* A spinlock taken with bottom halves disabled. */
-struct ng_bhlock;
-struct ng_bhlock *ng_shim_bhlock_new(void);
-void ng_shim_bhlock_free(struct ng_bhlock *l);
-void ng_shim_bhlock_lock(struct ng_bhlock *l);
-void ng_shim_bhlock_unlock(struct ng_bhlock *l);
+/* A spinlock taken with bottom halves disabled (the Rust lock backend;
+ * initialised with the kernel crate's __spin_lock_init). */
+void ng_shim_spin_lock_bh(spinlock_t *l);
+void ng_shim_spin_unlock_bh(spinlock_t *l);
 /* Queue links and scratch space of a held frame. */
 struct sk_buff *ng_shim_skb_next(const struct sk_buff *skb);
 void ng_shim_skb_set_next(struct sk_buff *skb, struct sk_buff *next);

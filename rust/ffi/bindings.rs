@@ -20,6 +20,8 @@
 )]
 
 use kernel::ffi;
+// The lock backend hands the kernel crate's lock state to the shim.
+use kernel::bindings::spinlock_t;
 
 type __kernel_size_t = usize;
 type __kernel_ssize_t = isize;

@@ -61,32 +61,14 @@ u64 ng_shim_now_ns(void)
 	return ktime_get_ns();
 }
 
-struct ng_bhlock {
-	spinlock_t l;
-};
-
-struct ng_bhlock *ng_shim_bhlock_new(void)
+void ng_shim_spin_lock_bh(spinlock_t *l)
 {
-	struct ng_bhlock *l = kzalloc(sizeof(*l), GFP_KERNEL);
-
-	if (l)
-		spin_lock_init(&l->l);
-	return l;
+	spin_lock_bh(l);
 }
 
-void ng_shim_bhlock_free(struct ng_bhlock *l)
+void ng_shim_spin_unlock_bh(spinlock_t *l)
 {
-	kfree(l);
-}
-
-void ng_shim_bhlock_lock(struct ng_bhlock *l)
-{
-	spin_lock_bh(&l->l);
-}
-
-void ng_shim_bhlock_unlock(struct ng_bhlock *l)
-{
-	spin_unlock_bh(&l->l);
+	spin_unlock_bh(l);
 }
 
 struct sk_buff *ng_shim_skb_next(const struct sk_buff *skb)

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What node types that hold frames need: a spinlock taken with bottom
-//! halves disabled ([`BhLock`]), a high-resolution timer that calls its
+//! halves disabled ([`SpinLockBh`]), a high-resolution timer that calls its
 //! owner's [`TimerHandler`] in softirq context ([`Timer`]), the monotonic
 //! clock and random numbers.
 
 use crate::ffi::bindings as b;
 use crate::ffi::port::Port;
-use core::cell::UnsafeCell;
-use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 use kernel::sync::{Arc, ArcBorrow};
 
@@ -24,75 +22,56 @@ pub(crate) fn random_u64() -> u64 {
     unsafe { b::get_random_u64() }
 }
 
+/// The lock backend of [`SpinLockBh`]: `spin_lock_bh()`/`spin_unlock_bh()`
+/// on a `spinlock_t` the lock holds in place.
+pub(crate) struct SpinLockBhBackend;
+
+// SAFETY: `init` initialises the spinlock with the given name and class;
+// `lock` takes it with bottom halves disabled and `unlock` releases it in
+// the same way, so the lock provides mutual exclusion, also against this
+// CPU's softirqs and timers.
+unsafe impl kernel::sync::lock::Backend for SpinLockBhBackend {
+    type State = kernel::bindings::spinlock_t;
+    type GuardState = ();
+
+    unsafe fn init(
+        ptr: *mut Self::State,
+        name: *const kernel::ffi::c_char,
+        key: *mut kernel::bindings::lock_class_key,
+    ) {
+        // SAFETY: `ptr` is valid for writes and `name`, `key` live forever
+        // (the trait's contract).
+        unsafe { kernel::bindings::__spin_lock_init(ptr, name, key) }
+    }
+
+    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
+        // SAFETY: `ptr` is an initialised lock (the trait's contract).
+        unsafe { b::ng_shim_spin_lock_bh(ptr) }
+    }
+
+    unsafe fn unlock(ptr: *mut Self::State, _guard_state: &Self::GuardState) {
+        // SAFETY: the caller holds the lock (the trait's contract).
+        unsafe { b::ng_shim_spin_unlock_bh(ptr) }
+    }
+}
+
 /// Data behind a spinlock taken with bottom halves disabled: usable from
-/// process context, softirqs and timers alike.
-///
-/// # Invariants
-///
-/// `lock` is an initialised lock from `ng_shim_bhlock_new`, owned; `data`
-/// is only accessed through a [`BhGuard`], which holds the lock.
-pub(crate) struct BhLock<T> {
-    lock: NonNull<b::ng_bhlock>,
-    data: UnsafeCell<T>,
+/// process context, softirqs and timers alike. Each place that makes one
+/// ([`new_spinlock_bh!`]) is its own lockdep class.
+pub(crate) type SpinLockBh<T> = kernel::sync::lock::Lock<T, SpinLockBhBackend>;
+
+/// A [`SpinLockBh`] initialiser, named `$name`, of a lockdep class of its
+/// own.
+macro_rules! new_spinlock_bh {
+    ($inner:expr, $name:literal) => {
+        kernel::sync::lock::Lock::<_, $crate::ffi::sched::SpinLockBhBackend>::new(
+            $inner,
+            kernel::c_str!($name),
+            kernel::static_lock_class!(),
+        )
+    };
 }
-
-// SAFETY: the lock serialises all access to `data`.
-unsafe impl<T: Send> Send for BhLock<T> {}
-// SAFETY: as above.
-unsafe impl<T: Send> Sync for BhLock<T> {}
-
-impl<T> BhLock<T> {
-    /// A new lock (process context; `None` when memory is short).
-    pub(crate) fn new(data: T) -> Option<Self> {
-        // SAFETY: no preconditions.
-        let lock = NonNull::new(unsafe { b::ng_shim_bhlock_new() })?;
-        Some(Self {
-            lock,
-            data: UnsafeCell::new(data),
-        })
-    }
-
-    /// Takes the lock (spins; never sleeps).
-    pub(crate) fn lock(&self) -> BhGuard<'_, T> {
-        // SAFETY: initialised lock (invariant); released by the guard.
-        unsafe { b::ng_shim_bhlock_lock(self.lock.as_ptr()) };
-        BhGuard { l: self }
-    }
-}
-
-impl<T> Drop for BhLock<T> {
-    fn drop(&mut self) {
-        // SAFETY: nobody holds the lock (we are its only owner).
-        unsafe { b::ng_shim_bhlock_free(self.lock.as_ptr()) };
-    }
-}
-
-/// Access to the data of a [`BhLock`], which is held until the guard drops.
-pub(crate) struct BhGuard<'a, T> {
-    l: &'a BhLock<T>,
-}
-
-impl<T> Deref for BhGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the lock is held (type invariant of BhLock).
-        unsafe { &*self.l.data.get() }
-    }
-}
-
-impl<T> DerefMut for BhGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the lock is held, so this is the only reference.
-        unsafe { &mut *self.l.data.get() }
-    }
-}
-
-impl<T> Drop for BhGuard<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: taken in `lock`.
-        unsafe { b::ng_shim_bhlock_unlock(self.l.lock.as_ptr()) };
-    }
-}
+pub(crate) use new_spinlock_bh;
 
 /// What a [`Timer`] calls when it expires (softirq context).
 pub(crate) trait TimerHandler: Send + Sync + Sized + 'static {

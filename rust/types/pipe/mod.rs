@@ -16,7 +16,7 @@ use crate::ffi::errno::{DResult, EINVAL, ENOMEM, ENOTCONN};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
-use crate::ffi::sched::{now_ns, random_u64, BhLock, Timer};
+use crate::ffi::sched::{new_spinlock_bh, now_ns, random_u64, SpinLockBh, Timer};
 use crate::ffi::skb::{Skb, SkbList};
 use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::Name;
@@ -117,7 +117,7 @@ struct DirState {
 
 /// One direction.
 struct Dir {
-    st: BhLock<KBox<DirState>>,
+    st: Pin<KBox<SpinLockBh<DirState>>>,
     fwd_frames: AtomicU64,
     fwd_octets: AtomicU64,
     /// Frames the next node refused (FreeBSD counts them as delay drops).
@@ -144,27 +144,28 @@ impl Dir {
 
 struct Pipe {
     /// The configuration as `getcfg` reports it (control path).
-    cfg: BhLock<Cfg>,
+    cfg: Pin<KBox<SpinLockBh<Cfg>>>,
     dirs: [Dir; 2],
 }
 
 fn new_dir(cfg: &Cfg, d: usize) -> NlResult<Dir> {
-    let st = KBox::new(
-        DirState {
-            link: Link::default(),
-            cfg: cfg.dirs[d],
-            delay_ns: 0,
-            overhead: 0,
-            header_offset: 0,
-            passthrough: true,
-            timer: None,
-            armed: u64::MAX,
-        },
+    let st = KBox::pin_init(
+        new_spinlock_bh!(
+            DirState {
+                link: Link::default(),
+                cfg: cfg.dirs[d],
+                delay_ns: 0,
+                overhead: 0,
+                header_offset: 0,
+                passthrough: true,
+                timer: None,
+                armed: u64::MAX,
+            },
+            "netgraph_pipe_dir"
+        ),
         GFP_KERNEL,
-    )?;
-    let Some(st) = BhLock::new(st) else {
-        return fail(ENOMEM, "no memory for the pipe");
-    };
+    )
+    .or_else(|_| fail(ENOMEM, "no memory for the pipe"))?;
     Ok(Dir {
         st,
         fwd_frames: AtomicU64::new(0),
@@ -176,9 +177,8 @@ fn new_dir(cfg: &Cfg, d: usize) -> NlResult<Dir> {
 
 fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
     let cfg = Cfg::default();
-    let Some(lock) = BhLock::new(cfg) else {
-        return fail(ENOMEM, "no memory for the pipe");
-    };
+    let lock = KBox::pin_init(new_spinlock_bh!(cfg, "netgraph_pipe_cfg"), GFP_KERNEL)
+        .or_else(|_| fail(ENOMEM, "no memory for the pipe"))?;
     let p = Arc::new(
         Pipe {
             cfg: lock,
@@ -468,7 +468,7 @@ impl NodeImpl for Pipe {
         let mut out = SkbList::default();
         {
             let mut g = dir.st.lock();
-            let s = &mut **g;
+            let s = &mut *g;
             if s.timer.is_none() {
                 // The hook is being disconnected.
                 drop(g);
@@ -503,7 +503,7 @@ impl NodeImpl for Pipe {
         let mut out = SkbList::default();
         {
             let mut g = dir.st.lock();
-            let s = &mut **g;
+            let s = &mut *g;
             s.armed = u64::MAX;
             if s.timer.is_none() {
                 return;
