@@ -2,7 +2,7 @@
 
 //! The control plane: generic netlink commands mapped to graph operations.
 
-use crate::ffi::bindings as b;
+use crate::ffi::uapi as b;
 use crate::ffi::errno::{
     DResult, Errno, EHOSTUNREACH, EINVAL, ELOOP, EMSGSIZE, ENETDOWN, ENOBUFS, ENOENT, ENOMEM,
     ENOTCONN, EOPNOTSUPP, EPERM,

@@ -20,4 +20,5 @@ pub(crate) mod rtnl;
 pub(crate) mod sched;
 pub(crate) mod skb;
 pub(crate) mod tick;
+pub(crate) mod uapi;
 pub(crate) mod vec_ext;

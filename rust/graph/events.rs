@@ -5,7 +5,7 @@
 //! namespace's events group ([`Mcast`]), in the attributes the replies use.
 
 use super::{LinkInfo, NodeInfo};
-use crate::ffi::bindings as b;
+use crate::ffi::uapi as b;
 use crate::ffi::errno::DResult;
 use crate::ffi::netlink::{AttrWriter, Msg, NetRef};
 use crate::ffi::pernet;

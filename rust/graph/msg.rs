@@ -13,7 +13,7 @@
 //! (host-tested and fuzzed); this file publishes them and gives node types
 //! the checked values and the reply writer.
 
-use crate::ffi::bindings as b;
+use crate::ffi::uapi as b;
 use crate::ffi::errno::{DResult, EINVAL, EMSGSIZE};
 use crate::ffi::netlink::{fail, Attr, AttrWriter, NlResult};
 use crate::graph::msg_schema::{check_args, int_of, ArgAttr};

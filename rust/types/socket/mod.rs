@@ -4,7 +4,7 @@
 //! graph. Created by `NETGRAPH_CMD_SOCKET`, gone when the socket closes.
 //! Accepts any hook name and stays when its last hook goes.
 
-use crate::ffi::bindings as b;
+use crate::ffi::uapi as b;
 use crate::ffi::errno::{DResult, EMSGSIZE, ENOBUFS};
 use crate::ffi::netlink::{AttrWriter, Msg, NetRef};
 use crate::ffi::rtnl::Rtnl;
