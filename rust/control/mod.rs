@@ -2,7 +2,6 @@
 
 //! The control plane: generic netlink commands mapped to graph operations.
 
-use crate::ffi::uapi as b;
 use crate::ffi::errno::{
     DResult, Errno, EHOSTUNREACH, EINVAL, ELOOP, EMSGSIZE, ENETDOWN, ENOBUFS, ENOENT, ENOMEM,
     ENOTCONN, EOPNOTSUPP, EPERM,
@@ -13,6 +12,7 @@ use crate::ffi::netlink::{
 use crate::ffi::pernet;
 use crate::ffi::rcu;
 use crate::ffi::skb::Skb;
+use crate::ffi::uapi as b;
 use crate::graph::events::{put_link, put_node, Mcast};
 use crate::graph::msg::{self, After, MsgDesc, Out, Value};
 use crate::graph::{Caller, Fwd, Graph, NodeInfo, Op};

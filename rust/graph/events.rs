@@ -5,10 +5,10 @@
 //! namespace's events group ([`Mcast`]), in the attributes the replies use.
 
 use super::{LinkInfo, NodeInfo};
-use crate::ffi::uapi as b;
 use crate::ffi::errno::DResult;
 use crate::ffi::netlink::{AttrWriter, Msg, NetRef};
 use crate::ffi::pernet;
+use crate::ffi::uapi as b;
 
 /// Topology changes, reported to the events multicast group.
 pub(crate) enum Event {

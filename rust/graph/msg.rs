@@ -13,9 +13,9 @@
 //! (host-tested and fuzzed); this file publishes them and gives node types
 //! the checked values and the reply writer.
 
-use crate::ffi::uapi as b;
 use crate::ffi::errno::{DResult, EINVAL, EMSGSIZE};
 use crate::ffi::netlink::{fail, Attr, AttrWriter, NlResult};
+use crate::ffi::uapi as b;
 use crate::graph::msg_schema::{check_args, int_of, ArgAttr};
 pub(crate) use crate::graph::msg_schema::{Field, Kind, MsgDesc};
 
@@ -238,3 +238,42 @@ impl<'m> Out<'m> {
         crate::ffi::netlink::nest_dyn(self.w, pos, |w| f(&mut Out { w }))
     }
 }
+
+/// Declares a node type's messages once, as an enum: each variant is one
+/// message, with its description (FreeBSD's ASCII name and number, the
+/// argument and reply shapes: a [`MsgDesc`]). Gives the description table
+/// the type publishes (`DESCS`, `COUNT`) and [`of`](Self::of), which turns
+/// the description the core checked an argument against into the variant:
+/// `rcvmsg` matches on the enum, so a declared message left unhandled does
+/// not compile, and an id the type does not declare is refused.
+macro_rules! messages {
+    (
+        $(#[$m:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vm:meta])* $var:ident = $desc:expr ),+ $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $( $(#[$vm])* $var ),+
+        }
+
+        impl $name {
+            /// How many messages the type has.
+            $vis const COUNT: usize = [$(stringify!($var)),+].len();
+            /// Their descriptions, in declaration order.
+            $vis const DESCS: [$crate::graph::msg::MsgDesc; Self::COUNT] = [$($desc),+];
+            const ALL: [Self; Self::COUNT] = [$(Self::$var),+];
+
+            /// The message `d` describes, if it is one of the type's.
+            $vis fn of(d: &$crate::graph::msg::MsgDesc) -> Option<Self> {
+                let i = Self::DESCS
+                    .iter()
+                    .position(|x| x.id == d.id && x.name == d.name)?;
+                Self::ALL.get(i).copied()
+            }
+        }
+    };
+}
+pub(crate) use messages;

@@ -22,7 +22,7 @@ use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::ffi::tick::Tick;
 use crate::ffi::vec_ext::VecExt;
-use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::graph::msg::{messages, After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::Name;
 use crate::graph::{Emit, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::types::bridge::logic::{self as bl, HookName, Learn, STATS, UPLINK};
@@ -93,26 +93,31 @@ const MOVE: Kind = Kind::Struct(&[
 /// fed from the wire must be bounded. FreeBSD has no bound.
 const DEFAULT_MAX_HOSTS: u32 = 65536;
 
-static MSGS: [MsgDesc; 11] = [
-    MsgDesc::set("setconfig", 1, Some(Field::new("", CONFIG))),
-    MsgDesc::get("getconfig", 2, Field::new("", CONFIG)),
-    MsgDesc::set("reset", 3, None),
-    MsgDesc {
-        args: Some(Field::new("", Kind::S32)),
-        ..MsgDesc::get("getstats", 4, Field::new("", STATS_KIND))
-    },
-    MsgDesc::set("clrstats", 5, Some(Field::new("", Kind::S32))),
-    MsgDesc {
-        args: Some(Field::new("", Kind::S32)),
-        ..MsgDesc::get("getclrstats", 6, Field::new("", STATS_KIND)).writes()
-    },
-    MsgDesc::get("gettable", 7, Field::new("", TABLE)).dumped(),
-    MsgDesc::set("setpersistent", 8, None),
-    MsgDesc::set("movehost", 9, Some(Field::new("", MOVE))),
-    // Not in FreeBSD: the bound on the host table (numbers past FreeBSD's).
-    MsgDesc::set("setmaxhosts", 100, Some(Field::new("", Kind::U32))),
-    MsgDesc::get("getmaxhosts", 101, Field::new("", Kind::U32)),
-];
+messages! {
+    /// The bridge's messages (FreeBSD's `NGM_BRIDGE_*`).
+    enum Msg {
+        SetConfig = MsgDesc::set("setconfig", 1, Some(Field::new("", CONFIG))),
+        GetConfig = MsgDesc::get("getconfig", 2, Field::new("", CONFIG)),
+        Reset = MsgDesc::set("reset", 3, None),
+        GetStats = MsgDesc {
+            args: Some(Field::new("", Kind::S32)),
+            ..MsgDesc::get("getstats", 4, Field::new("", STATS_KIND))
+        },
+        ClrStats = MsgDesc::set("clrstats", 5, Some(Field::new("", Kind::S32))),
+        GetClrStats = MsgDesc {
+            args: Some(Field::new("", Kind::S32)),
+            ..MsgDesc::get("getclrstats", 6, Field::new("", STATS_KIND)).writes()
+        },
+        GetTable = MsgDesc::get("gettable", 7, Field::new("", TABLE)).dumped(),
+        SetPersistent = MsgDesc::set("setpersistent", 8, None),
+        MoveHost = MsgDesc::set("movehost", 9, Some(Field::new("", MOVE))),
+        // Not in FreeBSD: the bound on the host table (numbers past FreeBSD's).
+        SetMaxHosts = MsgDesc::set("setmaxhosts", 100, Some(Field::new("", Kind::U32))),
+        GetMaxHosts = MsgDesc::get("getmaxhosts", 101, Field::new("", Kind::U32)),
+    }
+}
+
+static MSGS: [MsgDesc; Msg::COUNT] = Msg::DESCS;
 
 /// One connected link.
 struct Link {
@@ -462,28 +467,40 @@ impl NodeImpl for Bridge {
         args: Option<Value<'_>>,
         out: &mut Out<'_>,
     ) -> NlResult {
-        match msg.id {
-            2 => Ok(self.config(out)?),
-            4 => {
+        let Some(m) = Msg::of(msg) else {
+            return fail(EINVAL, "unknown message for bridge");
+        };
+        match m {
+            Msg::GetConfig => Ok(self.config(out)?),
+            Msg::GetStats => {
                 let link = self.link_by_number(args.map_or(0, |a| a.sint()))?;
                 Ok(self.put_link_stats(&link, out)?)
             }
-            101 => Ok(out.u32(1, self.max_hosts.load(Ordering::Relaxed))?),
-            7 => fail(EINVAL, "gettable answers as a dump (NLM_F_DUMP)"),
-            _ => fail(EINVAL, "unknown message for bridge"),
+            Msg::GetMaxHosts => Ok(out.u32(1, self.max_hosts.load(Ordering::Relaxed))?),
+            Msg::GetTable => fail(EINVAL, "gettable answers as a dump (NLM_F_DUMP)"),
+            Msg::SetConfig
+            | Msg::Reset
+            | Msg::ClrStats
+            | Msg::GetClrStats
+            | Msg::SetPersistent
+            | Msg::MoveHost
+            | Msg::SetMaxHosts => fail(EINVAL, "this message changes the bridge"),
         }
     }
 
     fn rcvmsg(
         &self,
         _rtnl: &Rtnl,
-        _node: &Arc<Node>,
+        node: &Arc<Node>,
         msg: &'static MsgDesc,
         args: Option<Value<'_>>,
         out: &mut Out<'_>,
     ) -> NlResult<After> {
-        match msg.id {
-            1 => {
+        let Some(m) = Msg::of(msg) else {
+            return fail(EINVAL, "unknown message for bridge");
+        };
+        match m {
+            Msg::SetConfig => {
                 // FreeBSD replaces the whole struct: omitted fields are 0.
                 let a = args;
                 let f = |i| a.and_then(|v| v.field(i)).map_or(0, |x| x.int() as u32);
@@ -492,7 +509,7 @@ impl NodeImpl for Bridge {
                 self.max_staleness.store(f(3), Ordering::Relaxed);
                 self.min_stable_age.store(f(4), Ordering::Relaxed);
             }
-            3 => {
+            Msg::Reset => {
                 self.fdb.walk(|e| {
                     self.fdb.remove(e);
                     true
@@ -505,15 +522,15 @@ impl NodeImpl for Bridge {
                     }
                 }
             }
-            5 | 6 => {
+            Msg::ClrStats | Msg::GetClrStats => {
                 let link = self.link_by_number(args.map_or(0, |a| a.sint()))?;
-                if msg.id == 6 {
+                if m == Msg::GetClrStats {
                     self.put_link_stats(&link, out)?;
                 }
                 link.stats.clear();
             }
-            8 => self.persistent.store(true, Ordering::Relaxed),
-            9 => {
+            Msg::SetPersistent => self.persistent.store(true, Ordering::Relaxed),
+            Msg::MoveHost => {
                 let a = args;
                 let addr = a.and_then(|v| v.field(1)).map_or([0; 6], |x| x.ethaddr());
                 let hook = a.and_then(|v| v.field(2)).map_or(&[][..], |x| x.str());
@@ -537,11 +554,14 @@ impl NodeImpl for Bridge {
                     Ok(_) => {}
                 }
             }
-            100 => self.max_hosts.store(
+            Msg::SetMaxHosts => self.max_hosts.store(
                 args.map_or(DEFAULT_MAX_HOSTS, |a| a.int() as u32),
                 Ordering::Relaxed,
             ),
-            _ => return fail(EINVAL, "unknown message for bridge"),
+            // Read-only: answered from the bridge's own state.
+            Msg::GetConfig | Msg::GetStats | Msg::GetTable | Msg::GetMaxHosts => {
+                self.rcvmsg_ro(node, msg, args, out)?
+            }
         }
         Ok(After::Keep)
     }

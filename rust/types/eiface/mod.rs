@@ -13,7 +13,7 @@ use crate::ffi::netlink::{fail, NetRef, NlError, NlResult};
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
-use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::graph::msg::{messages, After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
 use crate::graph::{
     DevEvent, DevHandler, Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo,
@@ -29,10 +29,15 @@ pub(crate) static TYPE: TypeInfo = TypeInfo {
     msgs: &MSGS,
 };
 
-static MSGS: [MsgDesc; 2] = [
-    MsgDesc::get("getifname", 1, Field::new("", Kind::Str(15))),
-    MsgDesc::set("set", 3, Some(Field::new("", Kind::EthAddr))),
-];
+messages! {
+    /// The eiface's messages (FreeBSD's `NGM_EIFACE_*`).
+    enum Msg {
+        GetIfName = MsgDesc::get("getifname", 1, Field::new("", Kind::Str(15))),
+        Set = MsgDesc::set("set", 3, Some(Field::new("", Kind::EthAddr))),
+    }
+}
+
+static MSGS: [MsgDesc; Msg::COUNT] = Msg::DESCS;
 
 /// Units tried for `ngethN` (the kernel's own `%d` allocator stops at
 /// 32 768 too).
@@ -150,15 +155,18 @@ impl NodeImpl for Eiface {
         let Some(d) = self.dev.get_rtnl(rtnl) else {
             return fail(ENETDOWN, "the interface is gone");
         };
-        match (msg.name, args) {
-            ("getifname", _) => {
+        match (Msg::of(msg), args) {
+            (Some(Msg::GetIfName), _) => {
                 let name = d.name();
                 out.str(1, name.as_ref().map_or(&[][..], |n| n.as_bytes()))?;
             }
-            ("set", Some(a)) => d
+            (Some(Msg::Set), Some(a)) => d
                 .set_mac(rtnl, &a.ethaddr())
                 .map_err(|e| NlError::new(e, "cannot set the interface's address"))?,
-            _ => return fail(crate::ffi::errno::EINVAL, "unknown message for eiface"),
+            (Some(Msg::Set), None) => {
+                return fail(crate::ffi::errno::EINVAL, "set needs an Ethernet address")
+            }
+            (None, _) => return fail(crate::ffi::errno::EINVAL, "unknown message for eiface"),
         }
         Ok(After::Keep)
     }

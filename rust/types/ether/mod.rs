@@ -19,7 +19,7 @@ use crate::ffi::netlink::{fail, NetRef, NlError, NlResult};
 use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
-use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::graph::msg::{messages, After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::{self, Name};
 use crate::graph::{
     DevEvent, Dir, Fwd, GraphState, Hook, Mcast, NewHook, Node, NodeImpl, Op, TypeInfo,
@@ -39,19 +39,24 @@ pub(crate) static TYPE: TypeInfo = TypeInfo {
 
 const INT: Kind = Kind::S32;
 
-static MSGS: [MsgDesc; 11] = [
-    MsgDesc::get("getifname", 1, Field::new("", Kind::Str(15))),
-    MsgDesc::get("getifindex", 2, Field::new("", INT)),
-    MsgDesc::get("getenaddr", 3, Field::new("", Kind::EthAddr)),
-    MsgDesc::set("setenaddr", 4, Some(Field::new("", Kind::EthAddr))),
-    MsgDesc::get("getpromisc", 5, Field::new("", INT)),
-    MsgDesc::set("setpromisc", 6, Some(Field::new("", INT))),
-    MsgDesc::get("getautosrc", 7, Field::new("", INT)),
-    MsgDesc::set("setautosrc", 8, Some(Field::new("", INT))),
-    MsgDesc::set("addmulti", 9, Some(Field::new("", Kind::EthAddr))),
-    MsgDesc::set("delmulti", 10, Some(Field::new("", Kind::EthAddr))),
-    MsgDesc::set("detach", 11, None),
-];
+messages! {
+    /// The ether node's messages (FreeBSD's `NGM_ETHER_*`).
+    enum Msg {
+        GetIfName = MsgDesc::get("getifname", 1, Field::new("", Kind::Str(15))),
+        GetIfIndex = MsgDesc::get("getifindex", 2, Field::new("", INT)),
+        GetEnAddr = MsgDesc::get("getenaddr", 3, Field::new("", Kind::EthAddr)),
+        SetEnAddr = MsgDesc::set("setenaddr", 4, Some(Field::new("", Kind::EthAddr))),
+        GetPromisc = MsgDesc::get("getpromisc", 5, Field::new("", INT)),
+        SetPromisc = MsgDesc::set("setpromisc", 6, Some(Field::new("", INT))),
+        GetAutoSrc = MsgDesc::get("getautosrc", 7, Field::new("", INT)),
+        SetAutoSrc = MsgDesc::set("setautosrc", 8, Some(Field::new("", INT))),
+        AddMulti = MsgDesc::set("addmulti", 9, Some(Field::new("", Kind::EthAddr))),
+        DelMulti = MsgDesc::set("delmulti", 10, Some(Field::new("", Kind::EthAddr))),
+        Detach = MsgDesc::set("detach", 11, None),
+    }
+}
+
+static MSGS: [MsgDesc; Msg::COUNT] = Msg::DESCS;
 
 /// Hook tags.
 const LOWER: u32 = 1;
@@ -198,32 +203,39 @@ impl NodeImpl for Ether {
         let Some(d) = self.dev.get_rtnl(rtnl) else {
             return fail(ENETDOWN, "the device is gone");
         };
+        let Some(m) = Msg::of(msg) else {
+            return fail(EINVAL, "unknown message for ether");
+        };
         let int = args.map_or(0, |a| a.sint());
         let mac = args.map_or([0; 6], |a| a.ethaddr());
-        match msg.id {
-            1 => out.str(1, d.name().as_ref().map_or(&[][..], |n| n.as_bytes()))?,
-            2 => out.u32(1, d.ifindex() as u32)?,
-            3 => out.ethaddr(1, &d.addr())?,
-            4 => d
+        match m {
+            Msg::GetIfName => out.str(1, d.name().as_ref().map_or(&[][..], |n| n.as_bytes()))?,
+            Msg::GetIfIndex => out.u32(1, d.ifindex() as u32)?,
+            Msg::GetEnAddr => out.ethaddr(1, &d.addr())?,
+            Msg::SetEnAddr => d
                 .set_mac(rtnl, &mac)
                 .map_err(|e| NlError::new(e, "cannot set the device's address"))?,
-            5 => out.u32(1, self.promisc.load(Ordering::Relaxed) as u32)?,
-            6 => {
+            Msg::GetPromisc => out.u32(1, self.promisc.load(Ordering::Relaxed) as u32)?,
+            Msg::SetPromisc => {
                 let on = int != 0;
                 if self.promisc.load(Ordering::Relaxed) != on {
                     d.promisc(rtnl, if on { 1 } else { -1 })?;
                     self.promisc.store(on, Ordering::Relaxed);
                 }
             }
-            7 => out.u32(1, self.autosrc.load(Ordering::Relaxed) as u32)?,
-            8 => self.autosrc.store(int != 0, Ordering::Relaxed),
-            9 | 10 => d.multi(rtnl, &mac, msg.id == 9).map_err(|e| match e {
-                e if e == EEXIST => NlError::new(EADDRINUSE, "already a member of that group"),
-                e if e == EINVAL => NlError::new(EINVAL, "not a multicast address"),
-                e => NlError::new(e, "cannot change the multicast filter"),
-            })?,
-            11 => return Ok(After::Destroy),
-            _ => return fail(EINVAL, "unknown message for ether"),
+            Msg::GetAutoSrc => out.u32(1, self.autosrc.load(Ordering::Relaxed) as u32)?,
+            Msg::SetAutoSrc => self.autosrc.store(int != 0, Ordering::Relaxed),
+            Msg::AddMulti | Msg::DelMulti => {
+                d.multi(rtnl, &mac, m == Msg::AddMulti)
+                    .map_err(|e| match e {
+                        e if e == EEXIST => {
+                            NlError::new(EADDRINUSE, "already a member of that group")
+                        }
+                        e if e == EINVAL => NlError::new(EINVAL, "not a multicast address"),
+                        e => NlError::new(e, "cannot change the multicast filter"),
+                    })?
+            }
+            Msg::Detach => return Ok(After::Destroy),
         }
         Ok(After::Keep)
     }

@@ -7,7 +7,7 @@ use crate::ffi::errno::{DResult, EINVAL, ELOOP};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
-use crate::graph::msg::{After, MsgDesc, Out, Value};
+use crate::graph::msg::{messages, After, MsgDesc, Out, Value};
 use crate::graph::{Fwd, Hook, Node, NodeImpl, TypeInfo};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
@@ -21,7 +21,14 @@ pub(crate) static TYPE: TypeInfo = TypeInfo {
     msgs: &MSGS,
 };
 
-static MSGS: [MsgDesc; 1] = [MsgDesc::set("setpersistent", 1, None)];
+messages! {
+    /// The hub's messages (FreeBSD's `NGM_HUB_*`).
+    enum Msg {
+        SetPersistent = MsgDesc::set("setpersistent", 1, None),
+    }
+}
+
+static MSGS: [MsgDesc; Msg::COUNT] = Msg::DESCS;
 
 struct Hub {
     persistent: AtomicBool,
@@ -50,12 +57,12 @@ impl NodeImpl for Hub {
         _args: Option<Value<'_>>,
         _out: &mut Out<'_>,
     ) -> NlResult<After> {
-        match msg.name {
-            "setpersistent" => {
+        match Msg::of(msg) {
+            Some(Msg::SetPersistent) => {
                 self.persistent.store(true, Ordering::Relaxed);
                 Ok(After::Keep)
             }
-            _ => fail(EINVAL, "hub knows only setpersistent"),
+            None => fail(EINVAL, "hub knows only setpersistent"),
         }
     }
 

@@ -18,7 +18,7 @@ use crate::ffi::rcu;
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::sched::{new_spinlock_bh, now_ns, random_u64, SpinLockBh, Timer};
 use crate::ffi::skb::{Skb, SkbList};
-use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::graph::msg::{messages, After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::Name;
 use crate::graph::{announce_link, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use crate::types::pipe::logic::{Cfg, DirCfg, DirReq, Env, FrameQueue, Link, Req, Sched};
@@ -87,14 +87,19 @@ const RUN: Kind = Kind::Struct(&[
     Field::new("upstream", HOOKRUN),
 ]);
 
-static MSGS: [MsgDesc; 6] = [
-    MsgDesc::get("getstats", 1, Field::new("", STATS)),
-    MsgDesc::set("clrstats", 2, None),
-    MsgDesc::get("getclrstats", 3, Field::new("", STATS)).writes(),
-    MsgDesc::get("getrun", 4, Field::new("", RUN)),
-    MsgDesc::get("getcfg", 5, Field::new("", CFG)),
-    MsgDesc::set("setcfg", 6, Some(Field::new("", CFG))),
-];
+messages! {
+    /// The pipe's messages (FreeBSD's `NGM_PIPE_*`).
+    enum Msg {
+        GetStats = MsgDesc::get("getstats", 1, Field::new("", STATS)),
+        ClrStats = MsgDesc::set("clrstats", 2, None),
+        GetClrStats = MsgDesc::get("getclrstats", 3, Field::new("", STATS)).writes(),
+        GetRun = MsgDesc::get("getrun", 4, Field::new("", RUN)),
+        GetCfg = MsgDesc::get("getcfg", 5, Field::new("", CFG)),
+        SetCfg = MsgDesc::set("setcfg", 6, Some(Field::new("", CFG))),
+    }
+}
+
+static MSGS: [MsgDesc; Msg::COUNT] = Msg::DESCS;
 
 /// Hook tags: the direction a frame entering there takes.
 const UPPER: u32 = 0;
@@ -414,11 +419,14 @@ impl NodeImpl for Pipe {
         _args: Option<Value<'_>>,
         out: &mut Out<'_>,
     ) -> NlResult {
-        match msg.id {
-            1 => Ok(out.nest(1, |o| self.put_stats(o))?),
-            4 => Ok(out.nest(1, |o| self.put_run(o))?),
-            5 => Ok(out.nest(1, |o| self.put_cfg(o))?),
-            _ => fail(EINVAL, "unknown message for pipe"),
+        match Msg::of(msg) {
+            Some(Msg::GetStats) => Ok(out.nest(1, |o| self.put_stats(o))?),
+            Some(Msg::GetRun) => Ok(out.nest(1, |o| self.put_run(o))?),
+            Some(Msg::GetCfg) => Ok(out.nest(1, |o| self.put_cfg(o))?),
+            Some(Msg::ClrStats | Msg::GetClrStats | Msg::SetCfg) => {
+                fail(EINVAL, "this message changes the pipe")
+            }
+            None => fail(EINVAL, "unknown message for pipe"),
         }
     }
 
@@ -430,14 +438,17 @@ impl NodeImpl for Pipe {
         args: Option<Value<'_>>,
         out: &mut Out<'_>,
     ) -> NlResult<After> {
-        match msg.id {
-            2 | 3 => {
-                if msg.id == 3 {
+        let Some(m) = Msg::of(msg) else {
+            return fail(EINVAL, "unknown message for pipe");
+        };
+        match m {
+            Msg::ClrStats | Msg::GetClrStats => {
+                if m == Msg::GetClrStats {
                     out.nest(1, |o| self.put_stats(o))?;
                 }
                 self.clear_stats();
             }
-            6 => {
+            Msg::SetCfg => {
                 let req = request(args);
                 let (was_down, c) = {
                     let mut cur = self.cfg.lock();
@@ -454,7 +465,7 @@ impl NodeImpl for Pipe {
                     announce_link(rtnl, node, !c.link_down());
                 }
             }
-            _ => return fail(EINVAL, "unknown message for pipe"),
+            Msg::GetStats | Msg::GetRun | Msg::GetCfg => self.rcvmsg_ro(node, msg, args, out)?,
         }
         Ok(After::Keep)
     }

@@ -4,11 +4,11 @@
 //! graph. Created by `NETGRAPH_CMD_SOCKET`, gone when the socket closes.
 //! Accepts any hook name and stays when its last hook goes.
 
-use crate::ffi::uapi as b;
 use crate::ffi::errno::{DResult, EMSGSIZE, ENOBUFS};
 use crate::ffi::netlink::{AttrWriter, Msg, NetRef};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
+use crate::ffi::uapi as b;
 use crate::graph::{Fwd, Hook, Node, NodeImpl, SocketType, TypeInfo};
 use kernel::prelude::*;
 use kernel::sync::Arc;

@@ -11,7 +11,7 @@ use crate::ffi::errno::{DResult, EINVAL};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
-use crate::graph::msg::{After, Field, Kind, MsgDesc, Out, Value};
+use crate::graph::msg::{messages, After, Field, Kind, MsgDesc, Out, Value};
 use crate::graph::path::Name;
 use crate::graph::{Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -41,11 +41,16 @@ const STATS: Kind = Kind::Struct(&[
     Field::new("left2right", HOOKSTAT),
 ]);
 
-static MSGS: [MsgDesc; 3] = [
-    MsgDesc::get("getstats", 1, Field::new("", STATS)),
-    MsgDesc::set("clrstats", 2, None),
-    MsgDesc::get("getclrstats", 3, Field::new("", STATS)).writes(),
-];
+messages! {
+    /// The tee's messages (FreeBSD's `NGM_TEE_*`).
+    enum Msg {
+        GetStats = MsgDesc::get("getstats", 1, Field::new("", STATS)),
+        ClrStats = MsgDesc::set("clrstats", 2, None),
+        GetClrStats = MsgDesc::get("getclrstats", 3, Field::new("", STATS)).writes(),
+    }
+}
+
+static MSGS: [MsgDesc; Msg::COUNT] = Msg::DESCS;
 
 /// Hook tags, in `struct ng_tee_stats` order.
 const RIGHT: u32 = 0;
@@ -154,27 +159,38 @@ impl NodeImpl for Tee {
     fn rcvmsg_ro(
         &self,
         _node: &Arc<Node>,
-        _msg: &'static MsgDesc,
-        _args: Option<Value<'_>>,
-        out: &mut Out<'_>,
-    ) -> NlResult {
-        Ok(self.put_stats(out)?)
-    }
-
-    /// `clrstats` and `getclrstats`.
-    fn rcvmsg(
-        &self,
-        _rtnl: &Rtnl,
-        _node: &Arc<Node>,
         msg: &'static MsgDesc,
         _args: Option<Value<'_>>,
         out: &mut Out<'_>,
-    ) -> NlResult<After> {
-        if msg.id == 3 {
-            self.put_stats(out)?;
+    ) -> NlResult {
+        match Msg::of(msg) {
+            Some(Msg::GetStats) => Ok(self.put_stats(out)?),
+            Some(Msg::ClrStats | Msg::GetClrStats) => fail(EINVAL, "this message changes the tee"),
+            None => fail(EINVAL, "unknown message for tee"),
         }
-        for s in self.stats.iter() {
-            s.clear();
+    }
+
+    fn rcvmsg(
+        &self,
+        _rtnl: &Rtnl,
+        node: &Arc<Node>,
+        msg: &'static MsgDesc,
+        args: Option<Value<'_>>,
+        out: &mut Out<'_>,
+    ) -> NlResult<After> {
+        let Some(m) = Msg::of(msg) else {
+            return fail(EINVAL, "unknown message for tee");
+        };
+        match m {
+            Msg::GetStats => self.rcvmsg_ro(node, msg, args, out)?,
+            Msg::ClrStats | Msg::GetClrStats => {
+                if m == Msg::GetClrStats {
+                    self.put_stats(out)?;
+                }
+                for s in self.stats.iter() {
+                    s.clear();
+                }
+            }
         }
         Ok(After::Keep)
     }
