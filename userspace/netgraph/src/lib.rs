@@ -16,6 +16,8 @@ use std::collections::VecDeque;
 use std::fmt;
 
 pub mod ascii;
+mod text;
+pub use text::{MsgError, TextReply};
 
 /// Constants of the uapi header `include/uapi/linux/netgraph.h`.
 #[allow(non_upper_case_globals, non_camel_case_types, dead_code, clippy::all)]
@@ -376,10 +378,45 @@ pub enum Async {
     Data { hook: String, data: Vec<u8> },
     /// A topology event (only after [`Client::subscribe_events`]).
     Event {
-        cmd: u8,
+        kind: EventKind,
         node: NodeInfo,
         link: Option<LinkInfo>,
     },
+}
+
+/// What a topology event reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    NewNode,
+    DelNode,
+    Rename,
+    NewHook,
+    DelHook,
+}
+
+impl EventKind {
+    /// The event of a `NETGRAPH_CMD_EVT_*` command.
+    pub fn from_cmd(cmd: u32) -> Option<Self> {
+        Some(match cmd {
+            c::NETGRAPH_CMD_EVT_NEWNODE => Self::NewNode,
+            c::NETGRAPH_CMD_EVT_DELNODE => Self::DelNode,
+            c::NETGRAPH_CMD_EVT_RENAME => Self::Rename,
+            c::NETGRAPH_CMD_EVT_NEWHOOK => Self::NewHook,
+            c::NETGRAPH_CMD_EVT_DELHOOK => Self::DelHook,
+            _ => return None,
+        })
+    }
+
+    /// Its name (`ngctl monitor` prints it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewNode => "newnode",
+            Self::DelNode => "delnode",
+            Self::Rename => "rename",
+            Self::NewHook => "newhook",
+            Self::DelHook => "delhook",
+        }
+    }
 }
 
 /// A connection to the netgraph of the current network namespace.
@@ -389,6 +426,8 @@ pub struct Client {
     events_group: Option<u32>,
     seq: u32,
     pending: VecDeque<NgMsg>,
+    /// The message schemas of the node types asked so far.
+    schemas: std::collections::HashMap<String, Vec<ascii::MsgSchema>>,
 }
 
 const NLMSGERR_ATTR_MSG: u16 = 1;
@@ -411,6 +450,7 @@ impl Client {
             events_group: None,
             seq: 0,
             pending: VecDeque::new(),
+            schemas: Default::default(),
         };
         cl.resolve()?;
         Ok(cl)
@@ -880,17 +920,13 @@ fn to_async(m: &NgMsg) -> Result<Option<Async>> {
             data: at.bytes(a::NETGRAPH_A_DATA).unwrap_or_default().to_vec(),
         }));
     }
-    if (c::NETGRAPH_CMD_EVT_NEWNODE..=c::NETGRAPH_CMD_EVT_RENAME).contains(&(m.cmd as u32)) {
+    if let Some(kind) = EventKind::from_cmd(m.cmd as u32) {
         let node = NodeInfo::from_nest(&at, a::NETGRAPH_A_NODE)?;
         let link = match at.nested(a::NETGRAPH_A_LINK)? {
             Some(l) => Some(LinkInfo::from_attrs(&l)?),
             None => None,
         };
-        return Ok(Some(Async::Event {
-            cmd: m.cmd,
-            node,
-            link,
-        }));
+        return Ok(Some(Async::Event { kind, node, link }));
     }
     Ok(None)
 }

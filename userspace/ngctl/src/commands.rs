@@ -1,51 +1,13 @@
 //! ngctl's command table (FreeBSD names, aliases, usage and help texts) and
 //! the command implementations.
 
+use crate::cli::{
+    debug_level, print_json, report, send_err, set_debug_level, Cmd, CmdError, CmdResult, Ctx,
+};
 use crate::output;
-use netgraph::{ascii, Async, Client, Error};
+use netgraph::{Async, MsgError};
+use std::io::BufRead;
 use std::io::Write;
-
-/// How a command failed.
-#[derive(Debug)]
-pub enum CmdError {
-    /// Wrong arguments (inside a command, before its usage is known).
-    Usage,
-    /// Wrong arguments: print `usage: <usage>`, exit 64.
-    BadUsage(&'static str),
-    /// The operation failed: the message is printed after "ngctl: ", exit 71.
-    Failed(String),
-    /// `quit`.
-    Quit,
-}
-
-pub type CmdResult = Result<(), CmdError>;
-
-/// Formats a kernel error the way FreeBSD ngctl does (`send msg: ...`),
-/// with the kernel's extended-ACK text appended.
-pub fn send_err(what: &str, e: Error) -> CmdError {
-    match e.ext_ack() {
-        Some(m) => CmdError::Failed(format!("{what}: {} ({m})", e.strerror())),
-        None => CmdError::Failed(format!("{what}: {}", e.strerror())),
-    }
-}
-
-#[derive(Debug)]
-pub struct Cmd {
-    pub name: &'static str,
-    pub aliases: &'static [&'static str],
-    pub usage: &'static str,
-    pub summary: &'static str,
-    pub help: &'static str,
-    pub run: fn(&mut Ctx, &[String]) -> CmdResult,
-}
-
-/// The state commands run with.
-pub struct Ctx {
-    pub client: Client,
-    pub json: bool,
-    /// Nesting depth of `read` (guards against a file reading itself).
-    pub depth: usize,
-}
 
 /// FreeBSD's help order.
 pub static COMMANDS: &[Cmd] = &[
@@ -255,20 +217,20 @@ fn cmd_status(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
 fn cmd_debug(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
     match args {
         [] => {
-            println!("Current debug level is {}", crate::debug_level());
+            println!("Current debug level is {}", debug_level());
             Ok(())
         }
         [a] if a == "+" => {
-            crate::set_debug_level(crate::debug_level() + 1);
+            set_debug_level(debug_level() + 1);
             Ok(())
         }
         [a] if a == "-" => {
-            crate::set_debug_level(crate::debug_level().saturating_sub(1));
+            set_debug_level(debug_level().saturating_sub(1));
             Ok(())
         }
         [a] => match a.parse::<u32>() {
             Ok(n) => {
-                crate::set_debug_level(n);
+                set_debug_level(n);
                 Ok(())
             }
             Err(_) => Err(CmdError::Usage),
@@ -280,7 +242,7 @@ fn cmd_debug(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
 fn cmd_help(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
     match args {
         [] => {
-            print!("{}", output::help_summary());
+            print!("{}", output::help_summary(COMMANDS));
             Ok(())
         }
         [w] => {
@@ -389,7 +351,7 @@ fn cmd_list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
                 items.push(output::json_node(n));
             }
         }
-        crate::print_json(&serde_json::Value::Array(items));
+        print_json(&serde_json::Value::Array(items));
         return Ok(());
     }
     let mut out = String::new();
@@ -433,7 +395,7 @@ fn cmd_show(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         .listhooks(path)
         .map_err(|e| send_err("send msg", e))?;
     if ctx.json {
-        crate::print_json(&output::json_show(
+        print_json(&output::json_show(
             &node,
             if no_hooks { &[] } else { &links },
         ));
@@ -503,7 +465,7 @@ fn cmd_types(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         .listtypes()
         .map_err(|e| send_err("send msg", e))?;
     if ctx.json {
-        crate::print_json(&output::json_types(&types));
+        print_json(&output::json_types(&types));
     } else {
         print!("{}", output::types(&types));
     }
@@ -515,99 +477,31 @@ fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         return Err(CmdError::Usage);
     };
     let text = rest.join(" ");
-    let node = ctx
-        .client
-        .nodeinfo(path)
-        .map_err(|e| send_err("send msg", e))?;
-    let msgs = ctx
-        .client
-        .gettype(&node.type_name)
-        .map_err(|e| send_err("send msg", e))?;
-    let Some(m) = msgs.iter().find(|m| &m.name == cmd) else {
-        let known: Vec<&str> = msgs.iter().map(|m| m.name.as_str()).collect();
-        return Err(CmdError::Failed(format!(
-            "send msg: Invalid argument (type \"{}\" has no message \"{cmd}\"; it has: {})",
-            node.type_name,
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        )));
-    };
-    let arg = match (&m.args, text.trim().is_empty()) {
-        (None, true) => None,
-        (None, false) => {
+    let reply = match ctx.client.msg_text(path, cmd, &text) {
+        Ok(Some(r)) => r,
+        Ok(None) => return Ok(()),
+        Err(MsgError::Kernel(e)) => return Err(send_err("send msg", e)),
+        Err(e @ MsgError::Unknown { .. }) => {
             return Err(CmdError::Failed(format!(
-                "msg: \"{cmd}\" takes no arguments"
+                "send msg: Invalid argument ({e})"
             )))
         }
-        (Some(f), true) if matches!(f.kind, ascii::Kind::Struct(_)) => {
-            Some(ascii::encode(&ascii::default_value(f), f, 1))
+        Err(e @ (MsgError::TakesNoArgs(_) | MsgError::NeedsArg(_) | MsgError::Parse(_))) => {
+            return Err(CmdError::Failed(format!("msg: {e}")))
         }
-        (Some(_), true) => {
-            return Err(CmdError::Failed(format!(
-                "msg: \"{cmd}\" needs an argument"
-            )))
-        }
-        (Some(f), false) => match ascii::parse(&text, f) {
-            Ok(v) => Some(ascii::encode(&v, f, 1)),
-            Err(e) => return Err(CmdError::Failed(format!("msg: {}", e.show(&text)))),
-        },
+        Err(MsgError::Decode(m)) => return Err(CmdError::Failed(m)),
     };
-    let (reply, value) = if m.dump {
-        let parts = ctx
-            .client
-            .msg_dump(path, cmd, arg)
-            .map_err(|e| send_err("send msg", e))?;
-        let Some(rf) = &m.reply else {
-            return Ok(());
-        };
-        let mut acc = None;
-        for p in parts {
-            let v = ascii::decode(&p, rf).map_err(|e| CmdError::Failed(e.to_string()))?;
-            acc = Some(ascii::merge(acc, v));
-        }
-        let reply = netgraph::MsgReply {
-            cmd: m.name.clone(),
-            id: m.id,
-            args: None,
-        };
-        (reply, acc.or_else(|| Some(ascii::default_value(rf))))
-    } else {
-        let reply = ctx
-            .client
-            .msg(path, cmd, arg)
-            .map_err(|e| send_err("send msg", e))?;
-        let Some(rf) = &m.reply else {
-            return Ok(());
-        };
-        let value = match &reply.args {
-            Some(b) => Some(ascii::decode(b, rf).map_err(|e| CmdError::Failed(e.to_string()))?),
-            None => None,
-        };
-        (reply, value)
-    };
-    let Some(rf) = &m.reply else {
-        return Ok(());
-    };
-    let from = format!("[{:x}]:", node.id);
     if ctx.json {
-        crate::print_json(&serde_json::json!({
-            "cmd": reply.cmd,
-            "id": reply.id,
-            "from": from,
-            "args": value.as_ref().map(|v| ascii::to_json(v, rf)),
-        }));
+        print_json(&reply.json());
         return Ok(());
     }
     println!(
-        "Rec'd response \"{}\" ({}) from \"{from}\":",
-        reply.cmd, reply.id as i32
+        "Rec'd response \"{}\" ({}) from \"{}\":",
+        reply.cmd, reply.id as i32, reply.from
     );
-    match value.map(|v| ascii::format(&v, rf)) {
-        Some(t) if !t.is_empty() => println!("Args:\t{t}"),
-        _ => println!("No arguments"),
+    match reply.ascii() {
+        Some(t) => println!("Args:\t{t}"),
+        None => println!("No arguments"),
     }
     Ok(())
 }
@@ -665,7 +559,7 @@ fn cmd_read(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         return Err(CmdError::Failed("read: files nested too deeply".into()));
     }
     ctx.depth += 1;
-    let r = crate::run_file(ctx, file);
+    let r = run_file(ctx, file);
     ctx.depth -= 1;
     r
 }
@@ -704,17 +598,49 @@ fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             .next_async()
             .map_err(|e| send_err("monitor", e))?
         {
-            Async::Event { cmd, node, link } => {
+            Async::Event { kind, node, link } => {
                 seen += 1;
-                let name = output::event_name(cmd);
+                let name = kind.name();
                 if ctx.json {
-                    crate::print_json(&output::json_event(name, &node, link.as_ref()));
+                    print_json(&output::json_event(name, &node, link.as_ref()));
                 } else {
                     print!("{}", output::event_line(name, &node, link.as_ref()));
                 }
                 let _ = std::io::stdout().flush();
             }
             other => print_async(&other),
+        }
+    }
+    Ok(())
+}
+
+/// Runs the commands of a file (`-` = standard input).
+pub fn run_file(ctx: &mut Ctx, file: &str) -> CmdResult {
+    let reader: Box<dyn BufRead> = if file == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
+        let t = line.trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        let words = split_line(t);
+        match run_words(ctx, &words) {
+            Ok(()) => {}
+            Err(CmdError::Quit) => return Err(CmdError::Quit),
+            Err(e) => {
+                report(&e);
+                eprintln!("ngctl: line {}: error in file", n + 1);
+                // Already reported: pass the status up without a message.
+                return Err(match e {
+                    CmdError::BadUsage(_) | CmdError::Usage => CmdError::Usage,
+                    _ => CmdError::Failed(String::new()),
+                });
+            }
         }
     }
     Ok(())
@@ -741,6 +667,18 @@ mod tests {
         assert_eq!(lookup("sh").unwrap_err(), "\"sh\": ambiguous command");
         assert_eq!(lookup("sho").unwrap().name, "show");
         assert_eq!(lookup("frob").unwrap_err(), "\"frob\": unknown command");
+    }
+
+    #[test]
+    fn help_wraps_at_63_columns() {
+        let h = crate::output::help_command(lookup("connect").unwrap());
+        assert!(
+            h.starts_with("usage:    connect [path] <relpath> <hook> <peerhook>\nAliases:  join\n")
+        );
+        for l in h.lines().skip_while(|l| *l != "Description:").skip(1) {
+            assert!(l.len() <= 65, "{l}");
+            assert!(l.starts_with("  "));
+        }
     }
 
     #[test]

@@ -5,41 +5,18 @@
 //! name or a path), `-j`/`--json`. FreeBSD's `-n nodename` (the name of
 //! ngctl's own node) is `-N nodename` here.
 
+mod cli;
 mod commands;
 mod output;
 
 use clap::Parser;
-use commands::{CmdError, CmdResult, Ctx};
+use cli::{report, set_debug_level, CmdError, Ctx, EX_OSERR, EX_USAGE, PRETTY};
+use commands::run_file;
 use netgraph::Client;
 use std::io::{BufRead, IsTerminal, Write};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU32, Ordering};
-
-const EX_USAGE: u8 = 64;
-const EX_OSERR: u8 = 71;
-
-static DEBUG: AtomicU32 = AtomicU32::new(0);
-
-pub fn debug_level() -> u32 {
-    DEBUG.load(Ordering::Relaxed)
-}
-
-pub fn set_debug_level(n: u32) {
-    DEBUG.store(n, Ordering::Relaxed)
-}
-
-static PRETTY: AtomicU32 = AtomicU32::new(0);
-
-/// Prints a JSON value (compact, or indented with --pretty).
-pub fn print_json(v: &serde_json::Value) {
-    let s = if PRETTY.load(Ordering::Relaxed) != 0 {
-        serde_json::to_string_pretty(v)
-    } else {
-        serde_json::to_string(v)
-    };
-    println!("{}", s.unwrap_or_default());
-}
+use std::sync::atomic::Ordering;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -136,57 +113,6 @@ fn generate() -> Option<ExitCode> {
     None
 }
 
-/// Reports a command's failure; returns the exit status.
-fn report(e: &CmdError) -> u8 {
-    match e {
-        CmdError::Usage => {
-            eprintln!("ngctl: usage error");
-            EX_USAGE
-        }
-        CmdError::BadUsage(u) => {
-            eprintln!("ngctl: usage: {u}");
-            EX_USAGE
-        }
-        CmdError::Failed(m) => {
-            eprintln!("ngctl: {m}");
-            EX_OSERR
-        }
-        CmdError::Quit => 0,
-    }
-}
-
-/// Runs the commands of a file (`-` = standard input).
-pub fn run_file(ctx: &mut Ctx, file: &str) -> CmdResult {
-    let reader: Box<dyn BufRead> = if file == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let f = std::fs::File::open(file).map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
-        Box::new(std::io::BufReader::new(f))
-    };
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| CmdError::Failed(format!("{file}: {e}")))?;
-        let t = line.trim_start();
-        if t.starts_with('#') {
-            continue;
-        }
-        let words = commands::split_line(t);
-        match commands::run_words(ctx, &words) {
-            Ok(()) => {}
-            Err(CmdError::Quit) => return Err(CmdError::Quit),
-            Err(e) => {
-                report(&e);
-                eprintln!("ngctl: line {}: error in file", n + 1);
-                // Already reported: pass the status up without a message.
-                return Err(match e {
-                    CmdError::BadUsage(_) | CmdError::Usage => CmdError::Usage,
-                    _ => CmdError::Failed(String::new()),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Prints whatever arrived at the socket node without blocking.
 fn drain_async(ctx: &mut Ctx) {
     loop {
@@ -211,7 +137,7 @@ fn readable(fd: i32, timeout_ms: u16) -> bool {
 /// Interactive mode: FreeBSD's prompt, with data arriving at the socket
 /// node printed while waiting for input.
 fn interactive(ctx: &mut Ctx) -> u8 {
-    print!("{}", output::help_summary());
+    print!("{}", output::help_summary(commands::COMMANDS));
     let stdin = std::io::stdin();
     let mut line = String::new();
     loop {

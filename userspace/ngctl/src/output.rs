@@ -1,8 +1,7 @@
 //! Output formats: FreeBSD ngctl's (byte-compatible where scripts parse
 //! them) and the JSON forms.
 
-use crate::commands::{Cmd, COMMANDS};
-use netgraph::sys::netgraph_cmd as c;
+use crate::cli::Cmd;
 use netgraph::{LinkInfo, NodeInfo, TypeInfo};
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -122,10 +121,10 @@ pub fn types(t: &[TypeInfo]) -> String {
     s
 }
 
-/// `help` without arguments.
-pub fn help_summary() -> String {
+/// `help` without arguments: the commands of `table`.
+pub fn help_summary(table: &[Cmd]) -> String {
     let mut s = String::from("Available commands:\n");
-    for c in COMMANDS {
+    for c in table {
         let _ = writeln!(s, "  {:<10} {}", c.name, c.summary);
     }
     s
@@ -192,18 +191,6 @@ pub fn json_types(t: &[TypeInfo]) -> Value {
     t.iter()
         .map(|ty| json!({ "name": ty.name, "numnodes": ty.numnodes }))
         .collect()
-}
-
-/// The name of an event command.
-pub fn event_name(cmd: u8) -> &'static str {
-    match cmd as u32 {
-        c::NETGRAPH_CMD_EVT_NEWNODE => "newnode",
-        c::NETGRAPH_CMD_EVT_DELNODE => "delnode",
-        c::NETGRAPH_CMD_EVT_RENAME => "rename",
-        c::NETGRAPH_CMD_EVT_NEWHOOK => "newhook",
-        c::NETGRAPH_CMD_EVT_DELHOOK => "delhook",
-        _ => "unknown",
-    }
 }
 
 /// One event as a line: `newnode [3]: hub <unnamed>`, or for hooks
@@ -377,18 +364,6 @@ mod tests {
              0010:  51 52                                            QR\n"
         );
         assert!(data_packet("h", &[0, 0x7f]).ends_with("..\n"));
-    }
-
-    #[test]
-    fn help_wraps_at_63_columns() {
-        let h = help_command(crate::commands::lookup("connect").unwrap());
-        assert!(
-            h.starts_with("usage:    connect [path] <relpath> <hook> <peerhook>\nAliases:  join\n")
-        );
-        for l in h.lines().skip_while(|l| *l != "Description:").skip(1) {
-            assert!(l.len() <= 65, "{l}");
-            assert!(l.starts_with("  "));
-        }
     }
 
     #[test]
