@@ -490,6 +490,13 @@ impl Drop for Msg {
     }
 }
 
+/// A dump's state between its calls: five integers the callback keeps
+/// (all zero on the first call), seen as a typed value.
+pub(crate) trait DumpState {
+    fn load(slots: &[isize; 5]) -> Self;
+    fn save(&self, slots: &mut [isize; 5]);
+}
+
 /// One step of a netlink dump: the skb to fill and the callback state.
 ///
 /// # Invariants
@@ -569,20 +576,32 @@ impl<'a> Dump<'a> {
         ExtAck(self.cb().extack)
     }
 
-    /// The dump's resumable state: `args[i]` (of 6), zero on the first
-    /// call; a scratch slot for an `i` out of range.
-    pub(crate) fn state(&mut self, i: usize) -> &mut isize {
+    /// The callback's `args`: slots 0 to 4 hold the dump's state, slot 5
+    /// its cursor.
+    fn args(&mut self) -> &mut [isize; 6] {
         // SAFETY: `cb` is valid and we hold `&mut self`, so no other
         // reference to its `args` exists; the union's `args` view is what
         // genetlink dumps use.
-        let args = unsafe { &mut (*self.cb).__bindgen_anon_1.args };
-        let n = args.len();
-        &mut args[i.min(n - 1)]
+        unsafe { &mut (*self.cb).__bindgen_anon_1.args }
+    }
+
+    /// The dump's state as the previous call left it (the default on the
+    /// first call).
+    pub(crate) fn load<S: DumpState>(&mut self) -> S {
+        let a = self.args();
+        S::load(&[a[0], a[1], a[2], a[3], a[4]])
+    }
+
+    /// Keeps the dump's state for its next call.
+    pub(crate) fn save<S: DumpState>(&mut self, s: &S) {
+        let mut v = [0; 5];
+        s.save(&mut v);
+        self.args()[..5].copy_from_slice(&v);
     }
 
     /// Takes the dump's cursor (kept between calls in `cb->args[5]`).
     pub(crate) fn take_cursor(&mut self) -> Option<KBox<DumpCursor>> {
-        let slot = self.state(5);
+        let slot = &mut self.args()[5];
         let p = core::mem::replace(slot, 0) as *mut DumpCursor;
         if p.is_null() {
             None
@@ -595,7 +614,7 @@ impl<'a> Dump<'a> {
 
     /// Keeps the cursor for the next call (released by the dump's `done`).
     pub(crate) fn put_cursor(&mut self, c: KBox<DumpCursor>) {
-        *self.state(5) = KBox::into_raw(c) as isize;
+        self.args()[5] = KBox::into_raw(c) as isize;
     }
 
     /// Starts one message of the dump.
