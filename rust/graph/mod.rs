@@ -322,17 +322,17 @@ impl<'g> Fwd<'g> {
         };
         cpu_scope::run(make, |sh, outermost| {
             let r = f(&mut Fwd { guard, sh });
-            while outermost {
-                let next = sh
+            // The outermost entry sends what was put off, from this stack.
+            if outermost {
+                while let Some((peer, skb)) = sh
                     .pending
                     .try_borrow_mut()
                     .ok()
-                    .and_then(|mut q| q.pop_last());
-                let Some((peer, skb)) = next else {
-                    break;
-                };
-                sh.depth.set(0);
-                let _ = Fwd { guard, sh }.enter(&peer, skb);
+                    .and_then(|mut q| q.pop_last())
+                {
+                    sh.depth.set(0);
+                    let _ = Fwd { guard, sh }.enter(&peer, skb);
+                }
             }
             r
         })
@@ -1039,13 +1039,13 @@ impl GraphState {
         let rtnl = op.rtnl;
         let names = &self.names;
         node.imp
-            .attach(&rtnl, net, &node, &|n| names.get(n).is_some())?;
+            .attach(rtnl, net, &node, &|n| names.get(n).is_some())?;
         let name = match name {
             Some(n) => Some(n),
             // FreeBSD: failing to take the hinted name is not an error.
             None => node
                 .imp
-                .name_hint(&rtnl)
+                .name_hint(rtnl)
                 .filter(|n| path::check_node_name(n.as_bytes()).is_ok())
                 .filter(|n| self.names.get(n).is_none()),
         };
@@ -1072,7 +1072,7 @@ impl GraphState {
                     self.names.remove(&n);
                 }
             }
-            node.imp.shutdown(&rtnl, &node);
+            node.imp.shutdown(rtnl, &node);
             return Err(e.into());
         }
         let i = self.types.index(ty);
@@ -1314,8 +1314,8 @@ impl GraphState {
         let connected = hook_a
             .node
             .imp
-            .connected(&rtnl, &hook_a.node, &hook_a)
-            .and_then(|()| hook_b.node.imp.connected(&rtnl, &hook_b.node, &hook_b));
+            .connected(rtnl, &hook_a.node, &hook_a)
+            .and_then(|()| hook_b.node.imp.connected(rtnl, &hook_b.node, &hook_b));
         if let Err(e) = connected {
             let mut pending = KVec::new();
             let _ = self.remove_edge(
@@ -1449,7 +1449,7 @@ impl GraphState {
                 continue;
             };
             let left = self.nodes.get(&nid).map_or(0, |e| e.hooks.len());
-            if n.imp.disconnect(&rtnl, &n, h, left) && !pending.contains(&nid) {
+            if n.imp.disconnect(rtnl, &n, h, left) && !pending.contains(&nid) {
                 if let Err(e) = pending.push(nid, GFP_KERNEL) {
                     result = Err(e.into());
                 }
@@ -1610,7 +1610,7 @@ impl GraphState {
         };
         if let Some(e) = self.nodes.get(&id) {
             let rtnl = op.rtnl;
-            e.node.imp.shutdown(&rtnl, &e.node);
+            e.node.imp.shutdown(rtnl, &e.node);
         }
         self.forget_device(id);
         if let Some(e) = self.nodes.remove(&id) {

@@ -254,6 +254,8 @@ macro_rules! messages {
         }
     ) => {
         $(#[$m])*
+        // Variants are named after FreeBSD's messages (getstats, clrstats).
+        #[allow(clippy::enum_variant_names)]
         #[derive(Clone, Copy, PartialEq, Eq)]
         $vis enum $name {
             $( $(#[$vm])* $var ),+
