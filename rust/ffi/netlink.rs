@@ -123,22 +123,11 @@ impl<'a> Attr<'a> {
     /// The attributes nested in this one (stops at a malformed one, as
     /// `nla_for_each_nested` does).
     pub(crate) fn nested(self) -> impl Iterator<Item = Attr<'a>> {
-        let nest = self.payload();
-        let mut off = 0;
-        core::iter::from_fn(move || {
-            let rest = nest.get(off..)?;
-            if rest.len() < NLA_HDRLEN {
-                return None;
-            }
-            let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
-            if len < NLA_HDRLEN || len > rest.len() {
-                return None;
-            }
-            off += (len + 3) & !3;
-            // SAFETY: `rest` starts with a complete attribute (checked just
-            // above), inside this one, which lives for `'a`; attributes in a
-            // message are 4-byte aligned.
-            unsafe { Attr::from_ptr(rest.as_ptr().cast()) }
+        crate::graph::msg_schema::attr_walk(self.payload()).filter_map(|a| {
+            // SAFETY: `attr_walk` yields complete attributes (header and
+            // payload within bounds) inside this one, which lives for `'a`;
+            // attributes in a message are 4-byte aligned.
+            unsafe { Attr::from_ptr(a.as_ptr().cast()) }
         })
     }
 

@@ -167,6 +167,23 @@ pub(crate) trait ArgAttr<'a>: Copy + 'a {
     fn nested(self) -> impl Iterator<Item = Self> + 'a;
 }
 
+/// The attributes one after the other in `rem` (a nest's payload), each
+/// with its header and payload but not its padding, stopping at the first
+/// malformed one where `nla_ok()` would: a header that does not fit, a
+/// length below the header's or past the end.
+pub(crate) fn attr_walk(mut rem: &[u8]) -> impl Iterator<Item = &[u8]> {
+    core::iter::from_fn(move || {
+        let hdr = rem.get(..4)?;
+        let len = u16::from_ne_bytes([hdr[0], hdr[1]]) as usize;
+        if len < 4 || len > rem.len() {
+            return None;
+        }
+        let (a, _) = rem.split_at(len);
+        rem = rem.get((len + 3) & !3..).unwrap_or(&[]);
+        Some(a)
+    })
+}
+
 /// An integer payload of 1, 2, 4 or 8 bytes (anything else reads 0).
 pub(crate) fn int_of(p: &[u8], signed: bool) -> i128 {
     match (p.len(), signed) {

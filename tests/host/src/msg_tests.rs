@@ -28,20 +28,51 @@ struct Bytes<'a> {
     buf: &'a [u8],
 }
 
-/// The attributes in `rem`, stopping where `nla_ok` would.
-fn attrs(mut rem: &[u8]) -> impl Iterator<Item = Bytes<'_>> {
-    std::iter::from_fn(move || {
-        if rem.len() < 4 {
-            return None;
-        }
+/// The attributes in `rem`, walked by the kernel's own `attr_walk`.
+fn attrs(rem: &[u8]) -> impl Iterator<Item = Bytes<'_>> {
+    attr_walk(rem).map(|buf| Bytes { buf })
+}
+
+/// `nla_ok()` of include/net/netlink.h, the reference for `attr_walk`.
+fn nla_ok(rem: &[u8]) -> bool {
+    rem.len() >= 4 && {
         let len = u16::from_ne_bytes([rem[0], rem[1]]) as usize;
-        if len < 4 || len > rem.len() {
-            return None;
+        len >= 4 && len <= rem.len()
+    }
+}
+
+#[test]
+fn attr_walk_stops_where_nla_ok_does() {
+    // Two good attributes (the first padded), then garbage.
+    let mut buf = attr(1, &[9]);
+    buf.extend(attr(2, &[1, 2, 3, 4]));
+    let good = buf.len();
+    for tail in [&[][..], &[1, 0][..], &[3, 0, 1, 0][..], &[200, 0, 1, 0, 0, 0][..]] {
+        let mut b = buf.clone();
+        b.extend_from_slice(tail);
+        let got: Vec<&[u8]> = attr_walk(&b).collect();
+        assert_eq!(got.len(), 2, "tail {tail:?}");
+        assert_eq!(got[0], &b[..5]);
+        assert_eq!(got[1], &b[8..good]);
+        assert!(!nla_ok(&b[good..]));
+    }
+}
+
+proptest! {
+    /// On any bytes, the walk yields exactly the attributes the kernel's
+    /// `nla_for_each_attr` would, in place.
+    #[test]
+    fn attr_walk_is_nla_for_each_attr(b in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let mut want = Vec::new();
+        let mut rem = &b[..];
+        while nla_ok(rem) {
+            let len = u16::from_ne_bytes([rem[0], rem[1]]) as usize;
+            want.push(&rem[..len]);
+            rem = rem.get((len + 3) & !3..).unwrap_or(&[]);
         }
-        let a = Bytes { buf: &rem[..len] };
-        rem = rem.get((len + 3) & !3..).unwrap_or(&[]);
-        Some(a)
-    })
+        let got: Vec<&[u8]> = attr_walk(&b).collect();
+        prop_assert_eq!(got, want);
+    }
 }
 
 impl<'a> ArgAttr<'a> for Bytes<'a> {
