@@ -79,7 +79,6 @@ bool ng_shim_fwd_ctx_enter(void *ctx);
 void ng_shim_fwd_ctx_leave(void *ctx);
 struct sk_buff *ng_shim_skb_list_pop(struct sk_buff **head);
 void ng_shim_dump_check_consistent(struct netlink_callback *cb, void *hdr);
-unsigned int ng_shim_skb_len(const struct sk_buff *skb);
 
 /* Are there listeners on the events group of net? */
 bool ng_shim_has_listeners(struct net *net);
@@ -90,14 +89,6 @@ bool ng_shim_net_admin(const struct sk_buff *skb, const struct genl_info *info);
 /* A new linear skb holding a copy of data[0..len]; NULL on failure. */
 struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 				       bool atomic);
-/* The frame's length and its linear part (headlen bytes at data), where a
- * forwarding decision finds the header it reads, in one call. */
-struct ng_skb_head {
-	const u8 *data;
-	u32 headlen;
-	u32 len;
-};
-struct ng_skb_head ng_shim_skb_head(const struct sk_buff *skb);
 /* skb_clone(skb, GFP_ATOMIC). */
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb);
 /* Drops skb (kfree_skb: counted as a drop). */
@@ -299,13 +290,6 @@ u64 ng_shim_now_ns(void);
  * initialised with the kernel crate's __spin_lock_init). */
 void ng_shim_spin_lock_bh(spinlock_t *l);
 void ng_shim_spin_unlock_bh(spinlock_t *l);
-/* Queue links and scratch space of a held frame. */
-struct sk_buff *ng_shim_skb_next(const struct sk_buff *skb);
-void ng_shim_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
-struct sk_buff *ng_shim_skb_prev(const struct sk_buff *skb);
-void ng_shim_skb_set_prev(struct sk_buff *skb, struct sk_buff *prev);
-u64 *ng_shim_skb_scratch(struct sk_buff *skb);
-unsigned int ng_shim_skb_truesize(const struct sk_buff *skb);
 /* Detaches a frame to be held from its socket, route and device. */
 void ng_shim_skb_park(struct sk_buff *skb);
 /* Copies up to len leading bytes to to; returns how many. */

@@ -635,7 +635,7 @@ impl<'a> Dump<'a> {
     /// The length written so far (the dumpit return value).
     pub(crate) fn len(&self) -> i32 {
         // SAFETY: `skb` is valid.
-        unsafe { bindings::ng_shim_skb_len(self.skb) as i32 }
+        unsafe { (*self.skb).len as i32 }
     }
 }
 

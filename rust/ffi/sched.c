@@ -71,39 +71,6 @@ void ng_shim_spin_unlock_bh(spinlock_t *l)
 	spin_unlock_bh(l);
 }
 
-struct sk_buff *ng_shim_skb_next(const struct sk_buff *skb)
-{
-	return skb->next;
-}
-
-void ng_shim_skb_set_next(struct sk_buff *skb, struct sk_buff *next)
-{
-	skb->next = next;
-}
-
-struct sk_buff *ng_shim_skb_prev(const struct sk_buff *skb)
-{
-	return skb->prev;
-}
-
-void ng_shim_skb_set_prev(struct sk_buff *skb, struct sk_buff *prev)
-{
-	skb->prev = prev;
-}
-
-/* Scratch space for the node holding the frame (the frame's control
- * buffer belongs to whoever holds it). */
-u64 *ng_shim_skb_scratch(struct sk_buff *skb)
-{
-	BUILD_BUG_ON(sizeof(skb->cb) < sizeof(u64));
-	return (u64 *)skb->cb;
-}
-
-unsigned int ng_shim_skb_truesize(const struct sk_buff *skb)
-{
-	return skb->truesize;
-}
-
 void ng_shim_skb_park(struct sk_buff *skb)
 {
 	/* A held frame must not pin its socket's send buffer, its route (and

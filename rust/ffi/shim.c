@@ -397,11 +397,6 @@ void ng_shim_dump_check_consistent(struct netlink_callback *cb, void *hdr)
 	genl_dump_check_consistent(cb, hdr);
 }
 
-unsigned int ng_shim_skb_len(const struct sk_buff *skb)
-{
-	return skb->len;
-}
-
 /* --- frames --- */
 
 struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
@@ -415,15 +410,6 @@ struct sk_buff *ng_shim_skb_from_bytes(const void *data, unsigned int len,
 	skb_reserve(skb, NET_IP_ALIGN);
 	skb_put_data(skb, data, len);
 	return skb;
-}
-
-struct ng_skb_head ng_shim_skb_head(const struct sk_buff *skb)
-{
-	return (struct ng_skb_head){
-		.data = skb->data,
-		.headlen = skb_headlen(skb),
-		.len = skb->len,
-	};
 }
 
 struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)

@@ -63,7 +63,7 @@ impl Skb {
     /// Length in bytes.
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: valid skb (invariant).
-        unsafe { bindings::ng_shim_skb_len(self.0.as_ptr()) }
+        unsafe { (*self.0.as_ptr()).len }
     }
 
     /// The frame's length and its first `N` bytes (e.g. the Ethernet
@@ -72,21 +72,23 @@ impl Skb {
     #[inline(always)]
     pub(crate) fn head<const N: usize>(&self) -> Option<(u32, [u8; N])> {
         // SAFETY: valid skb (invariant).
-        let h = unsafe { bindings::ng_shim_skb_head(self.0.as_ptr()) };
-        if (h.len as usize) < N {
+        let s = unsafe { &*self.0.as_ptr() };
+        if (s.len as usize) < N {
             return None;
         }
         let mut buf = [0u8; N];
-        if h.headlen as usize >= N {
+        // skb_headlen(): the linear part.
+        if s.len.saturating_sub(s.data_len) as usize >= N {
             // The linear part stays in place and unwritten while we hold
             // `&self` (a clone sharing it copies before writing).
-            // SAFETY: `data` holds `headlen` >= N bytes, unchanged meanwhile.
-            let linear = unsafe { core::slice::from_raw_parts(h.data, N) };
+            // SAFETY: `data` holds `len - data_len` >= N bytes, unchanged
+            // meanwhile.
+            let linear = unsafe { core::slice::from_raw_parts(s.data, N) };
             buf.copy_from_slice(linear);
         } else if self.copy_prefix(&mut buf) < N {
             return None;
         }
-        Some((h.len, buf))
+        Some((s.len, buf))
     }
 
     /// A clone sharing the data (for flooding), without sleeping.
@@ -138,19 +140,58 @@ impl crate::types::pipe::logic::Frame for Skb {
 
     fn truesize(&self) -> u32 {
         // SAFETY: valid skb (invariant).
-        unsafe { bindings::ng_shim_skb_truesize(self.0.as_ptr()) }
+        unsafe { (*self.0.as_ptr()).truesize }
     }
 
     fn due(&self) -> u64 {
-        // SAFETY: valid skb; the scratch area holds at least a u64, and the
-        // holder of the frame owns it.
-        unsafe { *bindings::ng_shim_skb_scratch(self.0.as_ptr()) }
+        // SAFETY: valid skb; its control buffer (48 bytes) belongs to the
+        // frame's holder, which keeps the time in its first 8.
+        let cb = unsafe { &(*self.0.as_ptr()).cb };
+        let mut t = [0u8; 8];
+        t.copy_from_slice(&cb[..8]);
+        u64::from_ne_bytes(t)
     }
 
     fn set_due(&mut self, t: u64) {
         // SAFETY: as in `due`; we own the frame.
-        unsafe { *bindings::ng_shim_skb_scratch(self.0.as_ptr()) = t };
+        let cb = unsafe { &mut (*self.0.as_ptr()).cb };
+        cb[..8].copy_from_slice(&t.to_ne_bytes());
     }
+}
+
+/// The frame after `p` in a list (`skb->next`).
+///
+/// # Safety
+///
+/// `p` is a valid skb the caller owns.
+unsafe fn next(p: *mut bindings::sk_buff) -> *mut bindings::sk_buff {
+    // SAFETY: valid skb (the caller's promise); the list view of its first
+    // union is the one lists use.
+    unsafe { (*p).__bindgen_anon_1.__bindgen_anon_1.next }
+}
+
+/// # Safety
+///
+/// As for [`next`].
+unsafe fn prev(p: *mut bindings::sk_buff) -> *mut bindings::sk_buff {
+    // SAFETY: as in `next`.
+    unsafe { (*p).__bindgen_anon_1.__bindgen_anon_1.prev }
+}
+
+/// # Safety
+///
+/// As for [`next`].
+unsafe fn set_next(p: *mut bindings::sk_buff, n: *mut bindings::sk_buff) {
+    // SAFETY: as in `next`; the caller owns the frame.
+    unsafe { (*p).__bindgen_anon_1.__bindgen_anon_1.next = n };
+}
+
+/// # Safety
+///
+/// As for [`next`].
+unsafe fn set_prev(p: *mut bindings::sk_buff, n: *mut bindings::sk_buff) {
+    // SAFETY: as in `next`; the caller owns the frame.
+    unsafe { (*p).__bindgen_anon_1.__bindgen_anon_1.prev = n };
 }
 
 /// A FIFO of owned frames, linked through the frames themselves (no
@@ -177,15 +218,15 @@ impl crate::types::pipe::logic::FrameQueue for SkbList {
         let p = f.into_raw();
         // SAFETY: we own `p`; it ends the chain, after `tail`.
         unsafe {
-            bindings::ng_shim_skb_set_next(p, core::ptr::null_mut());
-            bindings::ng_shim_skb_set_prev(p, self.tail);
+            set_next(p, core::ptr::null_mut());
+            set_prev(p, self.tail);
         }
         if self.tail.is_null() {
             // SAFETY: `p` is owned and now belongs to the list.
             self.head = Some(unsafe { Skb::from_raw(NonNull::new_unchecked(p)) });
         } else {
             // SAFETY: `tail` is the list's last frame (invariant).
-            unsafe { bindings::ng_shim_skb_set_next(self.tail, p) };
+            unsafe { set_next(self.tail, p) };
         }
         self.tail = p;
     }
@@ -194,14 +235,14 @@ impl crate::types::pipe::logic::FrameQueue for SkbList {
         let h = self.head.take()?;
         let p = h.as_ptr().cast_mut();
         // SAFETY: `p` is in the chain (invariant); it leaves it.
-        let next = unsafe { bindings::ng_shim_skb_next(p) };
+        let next = unsafe { next(p) };
         // SAFETY: as above.
-        unsafe { bindings::ng_shim_skb_set_next(p, core::ptr::null_mut()) };
+        unsafe { set_next(p, core::ptr::null_mut()) };
         match NonNull::new(next) {
             Some(n) => {
                 // SAFETY: the next frame in the chain is owned by the list
                 // and becomes its head.
-                unsafe { bindings::ng_shim_skb_set_prev(n.as_ptr(), core::ptr::null_mut()) };
+                unsafe { set_prev(n.as_ptr(), core::ptr::null_mut()) };
                 // SAFETY: as above.
                 self.head = Some(unsafe { Skb::from_raw(n) });
             }
@@ -217,11 +258,11 @@ impl crate::types::pipe::logic::FrameQueue for SkbList {
         }
         let t = self.tail;
         // SAFETY: `t` is the last frame of a chain of at least two.
-        let p = unsafe { bindings::ng_shim_skb_prev(t) };
+        let p = unsafe { prev(t) };
         // SAFETY: `p` becomes the last frame; `t` leaves the chain.
         unsafe {
-            bindings::ng_shim_skb_set_next(p, core::ptr::null_mut());
-            bindings::ng_shim_skb_set_prev(t, core::ptr::null_mut());
+            set_next(p, core::ptr::null_mut());
+            set_prev(t, core::ptr::null_mut());
         }
         self.tail = p;
         // SAFETY: `t` was the list's last frame, owned by it; now ours.
