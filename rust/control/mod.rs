@@ -294,7 +294,6 @@ pub(crate) fn dumpit(g: &'static Graph, d: &mut Dump<'_>) -> NlResult {
 }
 
 /// Where a `LISTNODES` dump resumes: the next node ID to list.
-#[derive(Default)]
 struct NodesState {
     from: u32,
     done: bool,
@@ -315,7 +314,6 @@ impl DumpState for NodesState {
 
 /// Where a `LISTHOOKS` dump resumes: after the node's header, after the
 /// hook with creation stamp `after`.
-#[derive(Default)]
 struct HooksState {
     header_sent: bool,
     after: Option<u64>,
@@ -338,7 +336,6 @@ impl DumpState for HooksState {
 }
 
 /// Where a `LISTTYPES`/`GETTYPE` dump resumes: the next type's index.
-#[derive(Default)]
 struct TypesState {
     next: usize,
 }
@@ -355,7 +352,6 @@ impl DumpState for TypesState {
 }
 
 /// Whether a dumped message's reply is complete.
-#[derive(Default)]
 struct MsgState {
     done: bool,
 }

@@ -27,10 +27,10 @@ pub(crate) fn run<S: 'static, R>(make: impl FnOnce() -> S, f: impl FnOnce(&S, bo
     // SAFETY: reads this CPU's slot; NULL outside BH context.
     let cur = unsafe { b::ng_shim_fwd_ctx() };
     if !cur.is_null() {
-        // SAFETY: a non-null slot was set below by an outer `run` on this
-        // CPU, which is still running further up this stack (it clears the
-        // slot before its `Tagged` goes); every `Tagged` starts with its
-        // `TypeId` (`repr(C)`), whatever its `S`.
+        // A non-null slot was set below by an outer `run` on this CPU, still
+        // running further up this stack (it clears the slot before its
+        // `Tagged` goes); every `Tagged` starts with its `TypeId` (repr(C)).
+        // SAFETY: as just said.
         let ty = unsafe { *cur.cast::<TypeId>() };
         if ty == TypeId::of::<S>() {
             // SAFETY: as above, and the tag says the scope is an `S`.

@@ -357,10 +357,9 @@ pub(crate) fn eiface_create<T: EifacePort>(
     let port = Port::new(port);
     let mut dev: *mut b::net_device = core::ptr::null_mut();
     let name = name.as_bytes();
-    // SAFETY: `net` is live, RTNL held, `name` is valid for `name.len()`
-    // bytes; the table has the trampolines of the port's type; on success
-    // the device owns the port reference and returns it through
-    // `eiface_release::<T>`.
+    // On success the device owns the port reference and returns it through
+    // `eiface_release::<T>`; the table has the trampolines of `T`.
+    // SAFETY: `net` is live, RTNL held, `name` valid for `name.len()` bytes.
     let r = check(unsafe {
         b::ng_shim_eiface_create(
             net.0.as_ptr(),

@@ -177,6 +177,25 @@ unsafe impl Send for NetRef {}
 // SAFETY: as above.
 unsafe impl Sync for NetRef {}
 
+/// The command of a request genetlink parsed (a `doit`'s, or the one that
+/// started a dump).
+fn genl_cmd(i: &bindings::genl_info) -> u8 {
+    // SAFETY: genetlink set `genlhdr` to the request's header, which lives
+    // as long as `i`.
+    unsafe { (*i.genlhdr).cmd }
+}
+
+/// Attribute `t` of a request genetlink parsed, living as long as `i`.
+fn genl_attr(i: &bindings::genl_info, t: u32) -> Option<Attr<'_>> {
+    if t > bindings::netgraph_attr_NETGRAPH_A_MAX {
+        return None;
+    }
+    // `attrs` has `maxattr + 1` (NETGRAPH_A_MAX + 1, checked above)
+    // entries, each null or an attribute of the request message.
+    // SAFETY: as just said; the message lives as long as `i`.
+    unsafe { Attr::from_ptr(*i.attrs.add(t as usize)) }
+}
+
 /// A `doit` request.
 ///
 /// # Invariants
@@ -216,18 +235,11 @@ impl<'a> Request<'a> {
     }
 
     pub(crate) fn cmd(&self) -> u8 {
-        // SAFETY: genetlink set `genlhdr` to the request's header.
-        unsafe { (*self.genl().genlhdr).cmd }
+        genl_cmd(self.genl())
     }
 
     pub(crate) fn attr(&self, t: u32) -> Option<Attr<'a>> {
-        if t > bindings::netgraph_attr_NETGRAPH_A_MAX {
-            return None;
-        }
-        // SAFETY: genetlink parsed the request into `attrs`, a table of
-        // `maxattr + 1` (NETGRAPH_A_MAX + 1, bounds-checked above) entries,
-        // each null or an attribute of the request message, valid for `'a`.
-        unsafe { Attr::from_ptr(*self.genl().attrs.add(t as usize)) }
+        genl_attr(self.genl(), t)
     }
 
     pub(crate) fn portid(&self) -> u32 {
@@ -538,8 +550,7 @@ impl<'a> Dump<'a> {
     }
 
     pub(crate) fn cmd(&self) -> u8 {
-        // SAFETY: genetlink set `genlhdr` to the request's header.
-        unsafe { (*self.info().genlhdr).cmd }
+        genl_cmd(self.info())
     }
 
     pub(crate) fn net(&self) -> NetRef {
@@ -547,13 +558,7 @@ impl<'a> Dump<'a> {
     }
 
     pub(crate) fn attr(&self, t: u32) -> Option<Attr<'a>> {
-        if t > bindings::netgraph_attr_NETGRAPH_A_MAX {
-            return None;
-        }
-        // SAFETY: as for a request: `attrs` has NETGRAPH_A_MAX + 1 entries
-        // (bounds-checked above), each null or an attribute of the request,
-        // which lives as long as the dump.
-        unsafe { Attr::from_ptr(*self.info().attrs.add(t as usize)) }
+        genl_attr(self.info(), t)
     }
 
     pub(crate) fn portid(&self) -> u32 {

@@ -54,10 +54,10 @@ pub(crate) fn get<P: Send + Sync + 'static>(net: NetRef) -> Option<&'static P> {
     if p.is_null() {
         return None;
     }
-    // SAFETY: a non-null pointer in the slot came from `into_foreign` of a
-    // `Pin<KBox<P>>` (the registered type, checked above) in the pernet
-    // init and is only reclaimed by the pernet exit, which runs after every
-    // caller of this function is done (see above).
+    // A non-null slot came from `into_foreign` of a `Pin<KBox<P>>` (the
+    // registered type, checked above) in the pernet init, and is reclaimed
+    // only by the pernet exit, after every caller is done (see above).
+    // SAFETY: as just said.
     Some(unsafe { <Pin<KBox<P>> as ForeignOwnable>::borrow(p) }.get_ref())
 }
 
