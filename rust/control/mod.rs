@@ -16,7 +16,7 @@ use crate::ffi::skb::Skb;
 use crate::ffi::uapi as b;
 use crate::graph::events::{put_link, put_node, Mcast};
 use crate::graph::msg::{self, After, MsgDesc, Out, Value};
-use crate::graph::{Caller, Fwd, Graph, NodeInfo, Op};
+use crate::graph::{Caller, Fwd, Graph, Made, NodeInfo, Op};
 use crate::types;
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 
@@ -122,12 +122,23 @@ fn cmd_mkpeer(g: &'static Graph, r: &Request<'_>, c: Caller) -> NlResult {
         "missing node type",
     )?;
     let (ours, peer) = hook_pair(r)?;
-    g.with(|s, rtnl| {
+    // The answer's buffer first: once the node is made, nothing may fail.
+    let m = r.reply(r.cmd() as u32)?;
+    let made = g.with(|s, rtnl| {
         let at = s.resolve_from(c, path_or_dot(r))?;
         s.mkpeer(g.net, at, ty, ours, peer, &mut Op::new(rtnl, &mut ev))
-            .map(|_| ())
     })?;
+    reply_made(r, m, &made)?;
     Ok(())
+}
+
+/// The answer to MKPEER and CONNECT: the node the request was sent to
+/// (NODE) and its new hook (LINK: final hook names, the node at the other
+/// end), so that a client knows which `linkN` and which node it got.
+fn reply_made(r: &Request<'_>, mut m: Msg, made: &Made) -> DResult {
+    put_node(&mut m, b::netgraph_attr_NETGRAPH_A_NODE, &made.node)?;
+    put_link(&mut m, &made.link)?;
+    r.send_reply(m)
 }
 
 /// `NETGRAPH_CMD_CONNECT`: an edge between two existing nodes.
@@ -135,10 +146,12 @@ fn cmd_connect(g: &'static Graph, r: &Request<'_>, c: Caller) -> NlResult {
     let mut ev = Mcast { net: g.net };
     let pp = req_str(r, b::netgraph_attr_NETGRAPH_A_PEERPATH, "missing peer path")?;
     let (ours, peer) = hook_pair(r)?;
-    g.with(|s, rtnl| {
+    let m = r.reply(r.cmd() as u32)?;
+    let made = g.with(|s, rtnl| {
         let at = s.resolve_from(c, path_or_dot(r))?;
         s.connect(at, pp, ours, peer, &mut Op::new(rtnl, &mut ev))
     })?;
+    reply_made(r, m, &made)?;
     Ok(())
 }
 

@@ -565,6 +565,13 @@ pub(crate) struct NodeInfo {
     pub(crate) drops: u64,
 }
 
+/// What MKPEER and CONNECT made: the node they were sent to and its new
+/// hook, with the final hook names and the node at the other end.
+pub(crate) struct Made {
+    pub(crate) node: NodeInfo,
+    pub(crate) link: LinkInfo,
+}
+
 /// A snapshot of one hook (FreeBSD `struct linkinfo`).
 pub(crate) struct LinkInfo {
     pub(crate) ourhook: Name,
@@ -1202,7 +1209,9 @@ impl GraphState {
         })
     }
 
-    /// Connects hook `a_hook` of node `a` to hook `b_hook` of node `b`.
+    /// Connects hook `a_hook` of node `a` to hook `b_hook` of node `b`;
+    /// returns `a`'s hook as it was made (names final after the types'
+    /// numbering of bare names such as `link`).
     fn add_edge(
         &mut self,
         a: u32,
@@ -1210,7 +1219,7 @@ impl GraphState {
         b: u32,
         b_hook: &[u8],
         op: &mut Op<'_>,
-    ) -> NlResult {
+    ) -> NlResult<Made> {
         hook_name(a_hook)?;
         hook_name(b_hook)?;
         let (Some(ea), Some(eb)) = (self.nodes.get(&a), self.nodes.get(&b)) else {
@@ -1337,7 +1346,15 @@ impl GraphState {
                 self.changed(op, Event::NewHook(ni, li));
             }
         }
-        Ok(())
+        let made = self.nodes.get(&a).and_then(|e| {
+            let node = self.info(a)?;
+            let link = self.link_info(e.hook(ha.name.as_bytes())?)?;
+            Some(Made { node, link })
+        });
+        match made {
+            Some(m) => Ok(m),
+            None => fail(ENOENT, "the new hook is gone"),
+        }
     }
 
     /// FreeBSD `NGM_MKPEER`: creates a node of `ty` and connects it.
@@ -1349,7 +1366,7 @@ impl GraphState {
         ourhook: &[u8],
         peerhook: &[u8],
         op: &mut Op<'_>,
-    ) -> NlResult<u32> {
+    ) -> NlResult<Made> {
         hook_name(ourhook)?;
         hook_name(peerhook)?;
         let Some(t) = self.types.find(ty) else {
@@ -1367,11 +1384,13 @@ impl GraphState {
         }
         let imp = ctor(net)?;
         let id = self.add_node(t, imp, None, net, op)?;
-        if let Err(e) = self.add_edge(at, ourhook, id, peerhook, op) {
-            self.destroy(id, op);
-            return Err(e);
+        match self.add_edge(at, ourhook, id, peerhook, op) {
+            Ok(made) => Ok(made),
+            Err(e) => {
+                self.destroy(id, op);
+                Err(e)
+            }
         }
-        Ok(id)
     }
 
     /// FreeBSD `NGM_CONNECT`: `peerpath` is resolved relative to `at`.
@@ -1382,7 +1401,7 @@ impl GraphState {
         ourhook: &[u8],
         peerhook: &[u8],
         op: &mut Op<'_>,
-    ) -> NlResult {
+    ) -> NlResult<Made> {
         let peer = self.resolve(Some(at), peerpath)?;
         self.add_edge(at, ourhook, peer, peerhook, op)
     }

@@ -36,6 +36,8 @@ out=$(ynl --multi socket '{"name": "ynlsock"}' \
 	--multi msg '{"path": "h2:e", "msg-cmd": "set", "args": {"value": "020000aabbcc"}}' \
 	--multi msg '{"path": "h2:e", "msg-cmd": "getifname"}')
 expect_eq "$(echo "$out" | jq -r '.[0].node | .name + " " + .type')" "ynlsock socket" "socket"
+expect_eq "$(echo "$out" | jq -r '.[1] | "\(.node.name) \(.link.ourhook) \(.link.peerhook) \(.link.peer.type)"')" "h a b hub" "mkpeer answers with what it made"
+expect_eq "$(echo "$out" | jq -r '.[3] | "\(.link.ourhook) \(.link.peerhook) \(.link.peer.name)"')" "c d h2" "connect answers with what it made"
 expect_eq "$(echo "$out" | jq -r '.[4].node | "\(.name) \(.type) \(.hooks)"')" "h2 hub 2" "nodeinfo after mkpeer, name, connect"
 expect_eq "$(echo "$out" | jq -r '.[10] | ."msg-cmd" + " " + (."msg-id" | tostring)')" "getifname 1" "msg reply"
 expect_eq "$(echo "$out" | jq -r '.[10].args.value')" "$(printf 'ngeth0\0' | od -An -tx1 | tr -d ' \n')" "reply value"
