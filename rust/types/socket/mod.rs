@@ -13,10 +13,10 @@ use crate::graph::{Fwd, Hook, Node, NodeImpl, SocketType, TypeInfo};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// The `socket` type (FreeBSD `NG_SOCKET_NODE_TYPE`, cookie 682683331).
+/// The `socket` type (FreeBSD `NG_SOCKET_NODE_TYPE`, cookie 851601233).
 pub(crate) static TYPE: TypeInfo = TypeInfo {
     name: "socket",
-    cookie: 682683331,
+    cookie: 851601233,
     ctor: None,
     msgs: &[],
 };
