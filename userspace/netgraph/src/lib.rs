@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 pub mod ascii;
+pub mod generic;
 mod text;
 pub use text::{MsgError, TextReply};
 
@@ -329,6 +330,15 @@ impl LinkInfo {
             peer: NodeInfo::from_nest(a, la::NETGRAPH_LINK_A_PEER)?,
         })
     }
+}
+
+/// What MKPEER or CONNECT made: the node the request went to, and its new
+/// hook as `listhooks` would show it (final names, the node at the other
+/// end — for MKPEER the new node).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    pub node: NodeInfo,
+    pub link: LinkInfo,
 }
 
 /// FreeBSD `struct typeinfo`.
@@ -657,14 +667,16 @@ impl Client {
         NodeInfo::from_nest(&m.parsed()?, a::NETGRAPH_A_NODE)
     }
 
+    /// Makes a node of `type_name` connected to the node at `path`; says
+    /// what was made (the new node's ID, the final hook names).
     pub fn mkpeer(
         &mut self,
         path: &str,
         type_name: &str,
         ourhook: &str,
         peerhook: &str,
-    ) -> Result<()> {
-        self.request(
+    ) -> Result<Made> {
+        self.request_made(
             c::NETGRAPH_CMD_MKPEER,
             vec![
                 s(a::NETGRAPH_A_PATH, path),
@@ -673,17 +685,18 @@ impl Client {
                 s(a::NETGRAPH_A_PEERHOOK, peerhook),
             ],
         )
-        .map(drop)
     }
 
+    /// Connects the nodes at `path` and `peerpath` (relative to `path`);
+    /// says what was made (the final hook names, the peer node).
     pub fn connect(
         &mut self,
         path: &str,
         peerpath: &str,
         ourhook: &str,
         peerhook: &str,
-    ) -> Result<()> {
-        self.request(
+    ) -> Result<Made> {
+        self.request_made(
             c::NETGRAPH_CMD_CONNECT,
             vec![
                 s(a::NETGRAPH_A_PATH, path),
@@ -692,7 +705,37 @@ impl Client {
                 s(a::NETGRAPH_A_PEERHOOK, peerhook),
             ],
         )
-        .map(drop)
+    }
+
+    fn request_made(&mut self, cmd: u32, attrs: Vec<Attr>) -> Result<Made> {
+        let r = self.request(cmd, attrs)?;
+        let m = r.first().ok_or_else(|| Error::Decode("no reply".into()))?;
+        let at = m.parsed()?;
+        let link = at
+            .nested(a::NETGRAPH_A_LINK)?
+            .ok_or_else(|| Error::Decode("reply without link".into()))?;
+        Ok(Made {
+            node: NodeInfo::from_nest(&at, a::NETGRAPH_A_NODE)?,
+            link: LinkInfo::from_attrs(&link)?,
+        })
+    }
+
+    /// The interface name of the node with ID `id`, for types that have
+    /// one (`getifname`: eiface, ether).
+    pub fn ifname(&mut self, id: u32) -> Result<Option<String>> {
+        let path = format!("[{id:x}]:");
+        let node = self.nodeinfo(&path)?;
+        if !self
+            .schemas(&node.type_name)?
+            .iter()
+            .any(|m| m.name == "getifname")
+        {
+            return Ok(None);
+        }
+        let r = self.msg(&path, "getifname", None)?;
+        Ok(r.args.map(|b| {
+            String::from_utf8_lossy(b.split(|&c| c == 0).next().unwrap_or_default()).into_owned()
+        }))
     }
 
     pub fn name(&mut self, path: &str, name: &str) -> Result<()> {

@@ -4,6 +4,7 @@
 //! type), so that every client speaks the same syntax.
 
 use crate::ascii::{self, Field, Kind, MsgSchema, Value};
+use crate::generic::Generic;
 use crate::{Client, Error, MsgReply};
 
 /// Why a text message could not be sent or its reply read.
@@ -31,6 +32,15 @@ pub enum MsgError {
     /// The reply does not match its schema.
     #[error("{0}")]
     Decode(String),
+    /// `textstatus`/`textconfig` to a type that has no text form (FreeBSD:
+    /// EINVAL from the type's message method).
+    #[error("type \"{type_name}\" has no {cmd}")]
+    NoText { type_name: String, cmd: String },
+    /// `ascii2binary`/`binary2ascii`: the conversion is this library's
+    /// work (FreeBSD's kernel does it); there is no binary `ng_mesg` to
+    /// convert.
+    #[error("\"{0}\" is done by the netgraph library, not sent to a node")]
+    Conversion(String),
 }
 
 fn known_list(k: &[String]) -> String {
@@ -99,7 +109,23 @@ impl Client {
     ) -> Result<Option<TextReply>, MsgError> {
         let node = self.nodeinfo(path)?;
         let msgs = self.schemas(&node.type_name)?;
-        let Some(m) = msgs.iter().find(|m| m.name == cmd).cloned() else {
+        let found = msgs.iter().find(|m| m.name == cmd).cloned();
+        let from = format!("[{:x}]:", node.id);
+        // FreeBSD looks a name up in the type's list, then the generic one.
+        if let (None, Some(g)) = (&found, Generic::by_name(cmd)) {
+            let value = self.msg_generic(path, &node, g, text)?;
+            let (Some(value), Some(field)) = (value, g.reply()) else {
+                return Ok(None);
+            };
+            return Ok(Some(TextReply {
+                cmd: g.name().to_string(),
+                id: g.cmd(),
+                from,
+                value: Some(value),
+                field,
+            }));
+        }
+        let Some(m) = found else {
             return Err(MsgError::Unknown {
                 type_name: node.type_name.clone(),
                 cmd: cmd.to_string(),
@@ -152,7 +178,7 @@ impl Client {
         Ok(Some(TextReply {
             cmd: reply.cmd,
             id: reply.id,
-            from: format!("[{:x}]:", node.id),
+            from,
             value,
             field,
         }))

@@ -37,7 +37,7 @@ pub static COMMANDS: &[Cmd] = &[
     },
     Cmd {
         name: "dot",
-        aliases: &[],
+        aliases: &["graphviz", "confdot"],
         usage: "dot [-c] [outfile]",
         summary: "Produce a GraphViz (.dot) of the entire netgraph.",
         help: "Output a graph of the current netgraph in the GraphViz dot language. If an outfile ending in .svg or .png is given and GraphViz's dot program is installed, the picture is rendered into it (with -c, to .dot text regardless of the name).",
@@ -198,20 +198,41 @@ pub fn split_line(line: &str) -> Vec<String> {
         .collect()
 }
 
-fn cmd_config(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let Some(path) = args.first() else {
+fn cmd_config(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let [path, rest @ ..] = args else {
         return Err(CmdError::Usage);
     };
-    println!("No config available for \"{path}\"");
-    Ok(())
+    text_query(ctx, path, "textconfig", &rest.join(" "), "config")
 }
 
-fn cmd_status(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
+fn cmd_status(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let [path] = args else {
         return Err(CmdError::Usage);
     };
-    println!("No status available for \"{path}\"");
-    Ok(())
+    text_query(ctx, path, "textstatus", "", "status")
+}
+
+/// `status`/`config`: the node's text status or configuration (FreeBSD's
+/// `NGM_TEXT_STATUS`/`NGM_TEXT_CONFIG`), for a node that must exist.
+fn text_query(ctx: &mut Ctx, path: &str, cmd: &str, text: &str, what: &str) -> CmdResult {
+    let text_of = |r: &netgraph::TextReply| match &r.value {
+        Some(netgraph::ascii::Value::Str(s)) => String::from_utf8_lossy(s).into_owned(),
+        _ => r.ascii().unwrap_or_default(),
+    };
+    match ctx.client.msg_text(path, cmd, text) {
+        Ok(Some(r)) if !text_of(&r).is_empty() => {
+            let mut label = what.to_string();
+            label[..1].make_ascii_uppercase();
+            println!("{label} for \"{path}\":\n{}", text_of(&r));
+            Ok(())
+        }
+        // The type has no text form of it (FreeBSD's types mostly do not).
+        Ok(_) | Err(MsgError::NoText { .. }) => {
+            println!("No {what} available for \"{path}\"");
+            Ok(())
+        }
+        Err(e) => Err(msg_err(e)),
+    }
 }
 
 fn cmd_debug(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
@@ -411,9 +432,26 @@ fn cmd_mkpeer(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         [path, t, h, p] => (path.as_str(), t, h, p),
         _ => return Err(CmdError::Usage),
     };
-    ctx.client
+    let made = ctx
+        .client
         .mkpeer(path, ty, hook, peer)
-        .map_err(|e| send_err("send msg", e))
+        .map_err(|e| send_err("send msg", e))?;
+    print_made(ctx, &made)
+}
+
+/// `-j mkpeer`/`-j connect`: what was made, so that a script knows which
+/// `linkN`, node ID and interface it got without asking again (the text
+/// form prints nothing, as FreeBSD's).
+fn print_made(ctx: &mut Ctx, made: &netgraph::Made) -> CmdResult {
+    if !ctx.json {
+        return Ok(());
+    }
+    let ifname = ctx
+        .client
+        .ifname(made.link.peer.id)
+        .map_err(|e| send_err("send msg", e))?;
+    print_json(&output::json_made(made, ifname.as_deref()));
+    Ok(())
 }
 
 fn cmd_connect(ctx: &mut Ctx, args: &[String]) -> CmdResult {
@@ -422,9 +460,11 @@ fn cmd_connect(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         [path, r, h, p] => (path.as_str(), r, h, p),
         _ => return Err(CmdError::Usage),
     };
-    ctx.client
+    let made = ctx
+        .client
         .connect(path, rel, hook, peer)
-        .map_err(|e| send_err("send msg", e))
+        .map_err(|e| send_err("send msg", e))?;
+    print_made(ctx, &made)
 }
 
 fn cmd_name(ctx: &mut Ctx, args: &[String]) -> CmdResult {
@@ -480,16 +520,7 @@ fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let reply = match ctx.client.msg_text(path, cmd, &text) {
         Ok(Some(r)) => r,
         Ok(None) => return Ok(()),
-        Err(MsgError::Kernel(e)) => return Err(send_err("send msg", e)),
-        Err(e @ MsgError::Unknown { .. }) => {
-            return Err(CmdError::Failed(format!(
-                "send msg: Invalid argument ({e})"
-            )))
-        }
-        Err(e @ (MsgError::TakesNoArgs(_) | MsgError::NeedsArg(_) | MsgError::Parse(_))) => {
-            return Err(CmdError::Failed(format!("msg: {e}")))
-        }
-        Err(MsgError::Decode(m)) => return Err(CmdError::Failed(m)),
+        Err(e) => return Err(msg_err(e)),
     };
     if ctx.json {
         print_json(&reply.json());
@@ -504,6 +535,25 @@ fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         None => println!("No arguments"),
     }
     Ok(())
+}
+
+/// How a text message's failure is reported (FreeBSD: `send msg: <errno
+/// text>`), with the library's reason appended.
+fn msg_err(e: MsgError) -> CmdError {
+    match e {
+        MsgError::Kernel(e) => send_err("send msg", e),
+        // FreeBSD: ascii2binary finds no such name, ENOSYS.
+        e @ (MsgError::Unknown { .. } | MsgError::Conversion(_)) => {
+            CmdError::Failed(format!("send msg: Function not implemented ({e})"))
+        }
+        e @ MsgError::NoText { .. } => {
+            CmdError::Failed(format!("send msg: Invalid argument ({e})"))
+        }
+        e @ (MsgError::TakesNoArgs(_) | MsgError::NeedsArg(_) | MsgError::Parse(_)) => {
+            CmdError::Failed(format!("msg: {e}"))
+        }
+        MsgError::Decode(m) => CmdError::Failed(m),
+    }
 }
 
 fn cmd_write(ctx: &mut Ctx, args: &[String]) -> CmdResult {

@@ -191,6 +191,7 @@ fn main() -> ExitCode {
     if let Some(ns) = &args.netns {
         if let Err(e) = netgraph::enter_netns(ns) {
             eprintln!("ngctl: {e}");
+            eprintln!("ngctl: (-n names a network namespace here; FreeBSD's -n nodename is -N)");
             return ExitCode::from(EX_OSERR);
         }
     }
@@ -235,23 +236,24 @@ fn main() -> ExitCode {
         }
     }
     let status = if !args.command.is_empty() {
+        if args.json && commands::lookup(&args.command[0]).is_err() {
+            // `ngctl -j jail cmd`: FreeBSD's jail option.
+            eprintln!(
+                "ngctl: \"{}\": unknown command (-j prints JSON here; FreeBSD's -j jail is -n NETNS)",
+                args.command[0]
+            );
+            return ExitCode::from(EX_OSERR);
+        }
         match commands::run_words(&mut ctx, &args.command) {
             Ok(()) => 0,
             Err(e) => report(&e),
         }
     } else if let Some(f) = &args.file {
-        match run_file(&mut ctx, f) {
-            Ok(()) | Err(CmdError::Quit) => 0,
-            Err(CmdError::Usage) => EX_USAGE,
-            Err(CmdError::Failed(m)) => {
-                if !m.is_empty() {
-                    eprintln!("ngctl: {m}");
-                }
-                EX_OSERR
-            }
-            Err(e) => report(&e),
-        }
-    } else if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        from_file(&mut ctx, f)
+    } else if !std::io::stdin().is_terminal() {
+        // Commands from a pipe (`echo list | ngctl`), as from -f -.
+        from_file(&mut ctx, "-")
+    } else if std::io::stdout().is_terminal() {
         interactive(&mut ctx)
     } else {
         eprintln!("usage: ngctl [-d] [-f file] [-n netns] [-N nodename] [-j] [command ...]");
@@ -265,6 +267,21 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::from(status)
+}
+
+/// Runs a command file (`-`: standard input); returns the exit status.
+fn from_file(ctx: &mut Ctx, file: &str) -> u8 {
+    match run_file(ctx, file) {
+        Ok(()) | Err(CmdError::Quit) => 0,
+        Err(CmdError::Usage) => EX_USAGE,
+        Err(CmdError::Failed(m)) => {
+            if !m.is_empty() {
+                eprintln!("ngctl: {m}");
+            }
+            EX_OSERR
+        }
+        Err(e) => report(&e),
+    }
 }
 
 /// EPERM, the refusal of an unprivileged node name.

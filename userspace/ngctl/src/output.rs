@@ -105,7 +105,8 @@ pub fn dot(nodes: &[(NodeInfo, Vec<LinkInfo>)]) -> String {
             );
         }
     }
-    o.push_str("};\n");
+    // FreeBSD ends with "};", which GraphViz (2.42 and later) rejects.
+    o.push_str("}\n");
     o
 }
 
@@ -186,10 +187,23 @@ pub fn json_show(n: &NodeInfo, links: &[LinkInfo]) -> Value {
     json!({ "node": json_node(n), "links": links })
 }
 
+/// What `mkpeer`/`connect` made, as JSON: the node the command went to,
+/// the final hook names, the node at the other end (for mkpeer the new
+/// one) and that node's interface, if it has one.
+pub fn json_made(m: &netgraph::Made, ifname: Option<&str>) -> Value {
+    json!({
+        "node": json_node(&m.node),
+        "ourhook": m.link.ourhook,
+        "peerhook": m.link.peerhook,
+        "peer": json_node(&m.link.peer),
+        "ifname": ifname,
+    })
+}
+
 /// `types` as JSON.
 pub fn json_types(t: &[TypeInfo]) -> Value {
     t.iter()
-        .map(|ty| json!({ "name": ty.name, "numnodes": ty.numnodes }))
+        .map(|ty| json!({ "name": ty.name, "numnodes": ty.numnodes, "cookie": ty.cookie }))
         .collect()
 }
 
@@ -276,7 +290,7 @@ mod tests {
 \t\t\"3\" -- \"3.y\";
 \t};
 \t\"3.y\" -- \"2.x\";
-};
+}
 ";
         assert_eq!(g, want);
     }

@@ -561,8 +561,8 @@ impl Sweep {
                 }
             }
             Ready::Plain(s) => match s {
-                Step::Mkpeer(p, t, o, h) => cl.mkpeer(p, t, o, h),
-                Step::Connect(p, q, o, h) => cl.connect(p, q, o, h),
+                Step::Mkpeer(p, t, o, h) => cl.mkpeer(p, t, o, h).map(drop),
+                Step::Connect(p, q, o, h) => cl.connect(p, q, o, h).map(drop),
                 Step::Name(p, n) => cl.name(p, n),
                 Step::Rmhook(p, h) => cl.rmhook(p, h),
                 Step::Shutdown(p) => cl.shutdown(p),
