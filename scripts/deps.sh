@@ -21,7 +21,7 @@ PINNED=(
 )
 PLAIN=(flex bison bc libelf-dev libssl-dev cpio xz-utils python3-venv
 	qemu-system-x86 busybox-static iproute2 iputils-ping jq procps kmod
-	ethtool tcpdump traceroute socat python3-yaml python3-jsonschema)
+	ethtool tcpdump traceroute socat python3-yaml python3-jsonschema graphviz)
 
 need=()
 for p in "${PINNED[@]}" "${PLAIN[@]}"; do

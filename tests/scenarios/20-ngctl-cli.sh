@@ -26,11 +26,13 @@ expect_eq "$(echo "$out" | grep -cE '^	"[0-9a-f]+\.(a|b)" -- "[0-9a-f]+\.(a|b)";
 ngctl dot /tmp/g.dot
 # (Another ngctl, so another socket node: compare the hubs' lines only.)
 expect_eq "$(grep -E '"[0-9a-f]+\.(a|b)"' /tmp/g.dot)" "$(echo "$out" | grep -E '"[0-9a-f]+\.(a|b)"')" "dot to a file"
-if command -v dot >/dev/null; then
-	ngctl dot /tmp/g.svg && grep -q '<svg' /tmp/g.svg || fail "dot to svg"
-else
-	expect_fail 71 "install graphviz" ngctl dot /tmp/g.svg
-fi
+# GraphViz is a test dependency (scripts/deps.sh): the picture must render.
+command -v dot >/dev/null || fail "GraphViz's dot is missing (scripts/deps.sh installs graphviz)"
+ngctl dot /tmp/g.svg || fail "dot to svg"
+grep -q '<svg' /tmp/g.svg || fail "dot wrote no SVG"
+grep -q '>lh:<' /tmp/g.svg || fail "the SVG does not show node lh"
+# Without GraphViz on the PATH: one sentence saying what to install.
+expect_fail 71 "install graphviz" env PATH="$(dirname "$(command -v ngctl)")" ngctl dot /tmp/g.svg
 # list -n: named nodes only (the listing ngctl's own node is named too,
 # and so are the ether nodes of this namespace's Ethernet devices).
 eth=$(count_type ether)
