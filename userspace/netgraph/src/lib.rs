@@ -17,6 +17,8 @@ use std::fmt;
 
 pub mod ascii;
 pub mod generic;
+mod trace;
+pub use trace::{cmd_name, debug, set_debug};
 mod text;
 pub use text::{MsgError, TextReply};
 
@@ -434,6 +436,8 @@ pub struct Client {
     sock: Socket,
     family: u16,
     events_group: Option<u32>,
+    /// The family's version, as the kernel registered it.
+    version: u32,
     seq: u32,
     pending: VecDeque<NgMsg>,
     /// The message schemas of the node types asked so far.
@@ -458,6 +462,7 @@ impl Client {
             sock,
             family: 0,
             events_group: None,
+            version: 0,
             seq: 0,
             pending: VecDeque::new(),
             schemas: Default::default(),
@@ -499,6 +504,7 @@ impl Client {
                         for nla in g.payload.nlas {
                             match nla {
                                 GenlCtrlAttrs::FamilyId(id) => self.family = id,
+                                GenlCtrlAttrs::Version(v) => self.version = v,
                                 GenlCtrlAttrs::McastGroups(groups) => {
                                     for g in groups {
                                         let mut name = None;
@@ -525,6 +531,11 @@ impl Client {
         }
     }
 
+    /// The kernel module's ABI: the family's version (`NETGRAPH_GENL_VERSION`).
+    pub fn abi_version(&self) -> u32 {
+        self.version
+    }
+
     /// The generic netlink family ID (differs between boots, not namespaces).
     pub fn family_id(&self) -> u16 {
         self.family
@@ -546,6 +557,15 @@ impl Client {
         msg.finalize();
         let mut buf = vec![0; msg.buffer_len()];
         msg.serialize(&mut buf);
+        if let NetlinkPayload::InnerMessage(g) = &msg.payload {
+            trace::request(
+                cmd,
+                self.seq,
+                flags & NLM_F_DUMP != 0,
+                &g.payload.attrs,
+                &buf,
+            );
+        }
         self.sock.send(&buf, 0)?;
         Ok(self.seq)
     }
@@ -600,6 +620,14 @@ impl Client {
                     out.push((header, Some(payload), None));
                 }
                 _ => {}
+            }
+            if let Some((h, m, e)) = out.last() {
+                let what = match (m, e) {
+                    (_, Some(e)) => trace::Answer::Error(e),
+                    (Some(m), None) => trace::Answer::Reply(m.cmd as u32),
+                    (None, None) => trace::Answer::Done,
+                };
+                trace::answer(h.sequence_number, what, raw);
             }
         }
         Ok(out)
@@ -934,11 +962,12 @@ pub fn hexdump(data: &[u8]) -> String {
             }
         }
         s.push(' ');
-        for &b in chunk {
-            s.push(if (0x20..0x7f).contains(&b) {
-                b as char
-            } else {
-                '.'
+        for j in 0..16 {
+            s.push(match chunk.get(j) {
+                Some(&b) if (0x20..0x7f).contains(&b) => b as char,
+                Some(_) => '.',
+                // FreeBSD pads the last line's characters too.
+                None => ' ',
             });
         }
         s.push('\n');
