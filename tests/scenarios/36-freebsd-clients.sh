@@ -107,6 +107,38 @@ expect_fail 71 "FreeBSD's -j jail is -n NETNS" ngctl -j somejail list
 expect_eq "$(ngctl graphviz | sed -n 1p)" "graph netgraph {" "graphviz alias"
 expect_eq "$(ngctl confdot | tail -1)" "}" "confdot alias; GraphViz-valid ending"
 
+# CLI conventions: clap's own usage errors are 64 too; --version names
+# the kernel's ABI; -p indents JSON; -k goes on past a failing line (and
+# still fails); a failing line names its command.
+expect_fail 64 "unknown option --bogus" ngctl --bogus list
+expect_fail 64 "a value is required" ngctl -f
+expect_match "$(ngctl --version)" '^kernel: netgraph generic netlink family version 1 ' "--version"
+expect_match "$(ngctl -p -j show g1:)" '^  "node": \{$' "-p indents"
+rc=0
+err=$(printf 'name g1: g1x\nshow nosuch:\nname g1x: g1\n' | ngctl -k -f - 2>&1 >/dev/null) || rc=$?
+expect_eq "$rc" 71 "-k still fails"
+expect_match "$err" '^ngctl: line 2: error in file \(show nosuch:\)$' "the failing line and its command"
+ngctl show g1: >/dev/null || fail "-k ran the lines after the failure"
+
+# monitor: -t time stamps; -T keeps events of a type's nodes (either end
+# of a hook), -p those of one node.
+monitor_bg /tmp/mon36 -- -t -T tee 2
+ngctl mkpeer g1: hub q1 r1
+ngctl mkpeer g1: tee q2 left
+wait "$MON_PID"
+out=$(cat /tmp/mon36)
+expect_eq "$(echo "$out" | wc -l)" 2 "two tee events"
+expect_match "$(echo "$out" | sed -n 1p)" '^[0-9]+\.[0-9]{6} newnode \[[0-9a-f]+\]: tee <unnamed>$' "-t and -T"
+expect_match "$(echo "$out" | sed -n 2p)" '^[0-9]+\.[0-9]{6} newhook ' "the tee's hook"
+monitor_bg /tmp/mon36p -j -- -p g1: 2
+ngctl mkpeer . hub zz zz
+ngctl rmhook g1: q1
+wait "$MON_PID"
+# Both ends of the removed link name g1; nothing of the other hub came.
+out=$(jq -r '"\(.event) \(.node.name) \(.link.ourhook) \(.link.peer.name)"' /tmp/mon36p | sort)
+expect_eq "$out" "delhook g1 q1 null
+delhook null r1 g1" "-p keeps the node's events only"
+
 for n in "$if1" "$if2"; do ngctl shutdown "$n:"; done
 ngctl shutdown br:
 ngctl shutdown g1:

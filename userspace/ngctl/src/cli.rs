@@ -49,16 +49,19 @@ pub struct Ctx {
     pub json: bool,
     /// Nesting depth of `read` (guards against a file reading itself).
     pub depth: usize,
+    /// `-k`: a failing line of a command file does not stop it.
+    pub keep_going: bool,
+    /// A line failed while going on past failures.
+    pub failed: bool,
 }
 
-static DEBUG: AtomicU32 = AtomicU32::new(0);
-
+/// The debug level (`-d`, `debug`): the library's netlink trace level.
 pub fn debug_level() -> u32 {
-    DEBUG.load(Ordering::Relaxed)
+    netgraph::debug()
 }
 
 pub fn set_debug_level(n: u32) {
-    DEBUG.store(n, Ordering::Relaxed)
+    netgraph::set_debug(n);
 }
 
 pub static PRETTY: AtomicU32 = AtomicU32::new(0);

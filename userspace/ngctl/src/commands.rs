@@ -70,9 +70,9 @@ pub static COMMANDS: &[Cmd] = &[
     Cmd {
         name: "monitor",
         aliases: &[],
-        usage: "monitor [-r readyfile] [count]",
+        usage: "monitor [-t] [-r readyfile] [-T type] [-p path] [count]",
         summary: "Print topology events as they happen",
-        help: "Prints node and hook creation and removal and node renames in this namespace as they happen (like ip monitor), until interrupted or, with a count, after that many events. With -j each event is a JSON object on its own line. With -r, readyfile is created once the subscription is in place, so a script knows that no later event will be missed. Not in FreeBSD.",
+        help: "Prints node and hook creation and removal and node renames in this namespace as they happen (like ip monitor), until interrupted or, with a count, after that many events. -t prefixes each with the time (seconds since the epoch, microseconds; with -j a \"time\" field). -T type keeps only events of nodes of that type (or hooks whose either end is one), -p path only those of the node at path (resolved once, by ID) or of its hooks. With -j each event is a JSON object on its own line. With -r, readyfile is created once the subscription is in place, so a script knows that no later event will be missed. Not in FreeBSD.",
         run: cmd_monitor,
     },
     Cmd {
@@ -625,14 +625,31 @@ pub fn print_async(a: &Async) {
 }
 
 fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let (ready, args) = match args {
-        [flag, file, rest @ ..] if flag == "-r" => (Some(file), rest),
-        _ => (None, args),
-    };
-    let limit = match args {
-        [] => None,
-        [n] => Some(n.parse::<u64>().map_err(|_| CmdError::Usage)?),
-        _ => return Err(CmdError::Usage),
+    let mut ready = None;
+    let mut stamp = false;
+    let mut of_type = None;
+    let mut of_path = None;
+    let mut limit = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-t" => stamp = true,
+            "-r" => ready = Some(it.next().ok_or(CmdError::Usage)?),
+            "-T" => of_type = Some(it.next().ok_or(CmdError::Usage)?.clone()),
+            "-p" => of_path = Some(it.next().ok_or(CmdError::Usage)?),
+            n if limit.is_none() => limit = Some(n.parse::<u64>().map_err(|_| CmdError::Usage)?),
+            _ => return Err(CmdError::Usage),
+        }
+    }
+    // A path names a node now; its later events are matched by ID.
+    let of_id = match of_path {
+        Some(p) => Some(
+            ctx.client
+                .nodeinfo(p)
+                .map_err(|e| send_err("monitor", e))?
+                .id,
+        ),
+        None => None,
     };
     ctx.client
         .subscribe_events()
@@ -649,11 +666,31 @@ fn cmd_monitor(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             .map_err(|e| send_err("monitor", e))?
         {
             Async::Event { kind, node, link } => {
+                let ends = || std::iter::once(&node).chain(link.as_ref().map(|l| &l.peer));
+                if of_type
+                    .as_ref()
+                    .is_some_and(|t| !ends().any(|n| &n.type_name == t))
+                    || of_id.is_some_and(|id| !ends().any(|n| n.id == id))
+                {
+                    continue;
+                }
                 seen += 1;
                 let name = kind.name();
+                let now = stamp.then(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                });
                 if ctx.json {
-                    print_json(&output::json_event(name, &node, link.as_ref()));
+                    let mut v = output::json_event(name, &node, link.as_ref());
+                    if let Some(t) = now {
+                        v["time"] = serde_json::json!(t.as_secs_f64());
+                    }
+                    print_json(&v);
                 } else {
+                    if let Some(t) = now {
+                        print!("{}.{:06} ", t.as_secs(), t.subsec_micros());
+                    }
                     print!("{}", output::event_line(name, &node, link.as_ref()));
                 }
                 let _ = std::io::stdout().flush();
@@ -684,7 +721,12 @@ pub fn run_file(ctx: &mut Ctx, file: &str) -> CmdResult {
             Err(CmdError::Quit) => return Err(CmdError::Quit),
             Err(e) => {
                 report(&e);
-                eprintln!("ngctl: line {}: error in file", n + 1);
+                // FreeBSD's line, then which command it was.
+                eprintln!("ngctl: line {}: error in file ({})", n + 1, words.join(" "));
+                if ctx.keep_going {
+                    ctx.failed = true;
+                    continue;
+                }
                 // Already reported: pass the status up without a message.
                 return Err(match e {
                     CmdError::BadUsage(_) | CmdError::Usage => CmdError::Usage,

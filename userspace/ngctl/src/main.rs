@@ -33,7 +33,7 @@ struct Args {
     #[arg(short = 'f', value_name = "FILE")]
     file: Option<String>,
     /// Run in network namespace NETNS (an `ip netns` name or a path)
-    #[arg(short = 'n', value_name = "NETNS")]
+    #[arg(short = 'n', long = "netns", value_name = "NETNS")]
     netns: Option<String>,
     /// Name of ngctl's own socket node (FreeBSD's -n nodename)
     #[arg(short = 'N', value_name = "NODENAME")]
@@ -42,8 +42,14 @@ struct Args {
     #[arg(short = 'j', long = "json")]
     json: bool,
     /// Indent JSON output
-    #[arg(long = "pretty")]
+    #[arg(short = 'p', long = "pretty")]
     pretty: bool,
+    /// With -f: go on past a failing line (the status is still 71)
+    #[arg(short = 'k', long = "keep-going")]
+    keep_going: bool,
+    /// Print the version of ngctl and of the kernel module's ABI
+    #[arg(short = 'V', long = "version")]
+    version: bool,
     /// Print a shell completion script (bash, zsh or fish) and exit
     #[arg(long = "completions", value_name = "SHELL", hide = true)]
     completions: Option<clap_complete::Shell>,
@@ -92,6 +98,52 @@ fn cli_definition() -> clap::Command {
     cmd
 }
 
+/// The man page's sections that clap does not write.
+const MAN_EXTRA: &str = r#".SH "EXIT STATUS"
+.TP
+.B 0
+success (also after
+.BR quit )
+.TP
+.B 64
+a usage error (EX_USAGE), including an unknown option
+.TP
+.B 71
+an operation failed (EX_OSERR): the kernel refused (the message shows its
+strerror text and the kernel's reason), an unknown command, a failing line
+of a
+.B \-f
+script (with
+.BR \-k ,
+after running the rest)
+.SH EXAMPLES
+.nf
+# A hub joined to an eiface, named and made persistent
+ngctl mkpeer . hub tmp link0
+ngctl name .:tmp sw
+ngctl msg sw: setpersistent
+ngctl mkpeer sw: eiface link1 ether
+# What was made, for a script
+ngctl \-j mkpeer sw: eiface link2 ether
+# FreeBSD's generic messages, replies as FreeBSD prints them
+ngctl msg sw: nodeinfo
+ngctl msg sw: shutdown
+# A script from standard input, in another network namespace
+printf 'list\enshow sw:\en' | ngctl \-n testbed
+# The graph as a picture
+ngctl dot graph.svg
+.fi
+.SH "SEE ALSO"
+.BR nghook (8),
+.BR ip\-netns (8),
+.BR dot (1),
+FreeBSD's
+.BR ngctl (8)
+and
+.BR netgraph (4);
+the node types: Documentation/types.rst.
+"#;
+
 /// `--completions SHELL` / `--man`: prints what is asked and exits.
 fn generate() -> Option<ExitCode> {
     let args: Vec<String> = std::env::args().collect();
@@ -105,10 +157,15 @@ fn generate() -> Option<ExitCode> {
     if pos("--man").is_some() {
         let man = clap_mangen::Man::new(cli_definition()).section("8");
         let mut out = std::io::stdout();
-        return Some(match man.render(&mut out) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(EX_OSERR),
-        });
+        return Some(
+            match man
+                .render(&mut out)
+                .and_then(|()| out.write_all(MAN_EXTRA.as_bytes()))
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::from(EX_OSERR),
+            },
+        );
     }
     None
 }
@@ -183,7 +240,41 @@ fn main() -> ExitCode {
             nix::sys::signal::SigHandler::SigDfl,
         )
     };
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        // --help: not an error.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // Usage errors are 64 (EX_USAGE), clap's own too.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(EX_USAGE);
+        }
+    };
+    // The command words may hold hyphens (`msg x: setx -1`), the first not.
+    if let Some(w) = args
+        .command
+        .first()
+        .filter(|w| w.starts_with('-') && w.len() > 1)
+    {
+        eprintln!("ngctl: unknown option {w}");
+        eprintln!("usage: ngctl [-dkjp] [-f file] [-n netns] [-N nodename] [command ...]");
+        return ExitCode::from(EX_USAGE);
+    }
+    if args.version {
+        println!("ngctl {}", env!("CARGO_PKG_VERSION"));
+        match Client::open() {
+            Ok(c) => println!(
+                "kernel: netgraph generic netlink family version {} (this ngctl speaks {})",
+                c.abi_version(),
+                netgraph::sys::NETGRAPH_GENL_VERSION
+            ),
+            Err(e) => println!("kernel: {e}"),
+        }
+        return ExitCode::SUCCESS;
+    }
     set_debug_level(args.debug as u32);
     if args.pretty {
         PRETTY.store(1, Ordering::Relaxed);
@@ -223,6 +314,8 @@ fn main() -> ExitCode {
         client,
         json: args.json,
         depth: 0,
+        keep_going: args.keep_going,
+        failed: false,
     };
     // Fault-injection sweeps (tests/scenarios/41-fault-injection.sh): the
     // n-th allocation the kernel makes for the commands fails (fail-nth,
@@ -256,7 +349,7 @@ fn main() -> ExitCode {
     } else if std::io::stdout().is_terminal() {
         interactive(&mut ctx)
     } else {
-        eprintln!("usage: ngctl [-d] [-f file] [-n netns] [-N nodename] [-j] [command ...]");
+        eprintln!("usage: ngctl [-dkjp] [-f file] [-n netns] [-N nodename] [command ...]");
         EX_USAGE
     };
     if nth.is_some() {
@@ -272,6 +365,8 @@ fn main() -> ExitCode {
 /// Runs a command file (`-`: standard input); returns the exit status.
 fn from_file(ctx: &mut Ctx, file: &str) -> u8 {
     match run_file(ctx, file) {
+        // -k: every line ran; a failure still shows in the status.
+        Ok(()) if ctx.failed => EX_OSERR,
         Ok(()) | Err(CmdError::Quit) => 0,
         Err(CmdError::Usage) => EX_USAGE,
         Err(CmdError::Failed(m)) => {
