@@ -97,10 +97,11 @@ install: ngctl
 		"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
 	@install -m 755 $(BIN)/ngctl $(BIN)/nghook "$(DESTDIR)$(PREFIX)/sbin/"
 	@$(BIN)/ngctl --man > "$(DESTDIR)$(PREFIX)/share/man/man8/ngctl.8"
+	@$(BIN)/nghook --man > "$(DESTDIR)$(PREFIX)/share/man/man8/nghook.8"
 	@$(BIN)/ngctl --completions bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ngctl"
 	@$(BIN)/ngctl --completions zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ngctl"
 	@$(BIN)/ngctl --completions fish > "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ngctl.fish"
-	@echo "installed ngctl, nghook, ngctl(8) and completions under $(DESTDIR)$(PREFIX)"
+	@echo "installed ngctl, nghook, ngctl(8), nghook(8) and completions under $(DESTDIR)$(PREFIX)"
 
 fmt:
 	@cd userspace && cargo fmt --all

@@ -41,26 +41,32 @@ count_type() {
 }
 
 # Starts an nghook on PATH HOOK in the background that writes a hex dump of
-# each received frame to FILE; waits until it is connected.
-# Usage: tap NAME PATH HOOK FILE  (sets TAP_PIDS)
+# each received frame to FILE; returns once it is connected (nghook -b).
+# Usage: tap PATH HOOK FILE  (adds to TAP_PIDS)
 TAP_PIDS=()
 tap() {
-	local path=$1 hook=$2 file=$3 i
-	nghook -an ${NS:+-N "$NS"} "$path" "$hook" >"$file" 2>&1 &
-	TAP_PIDS+=($!)
-	for i in $(seq 100); do
-		if ngctl ${NS:+-n "$NS"} show "$path" 2>/dev/null | awk '{print $1}' | grep -qx "$hook"; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	fail "nghook did not connect to $path$hook"
+	local path=$1 hook=$2 file=$3 pidf
+	pidf=$(mktemp)
+	nghook -b -p "$pidf" -an ${NS:+-N "$NS"} "$path" "$hook" >"$file" 2>&1 ||
+		fail "nghook did not connect to $path$hook: $(cat "$file")"
+	TAP_PIDS+=("$(cat "$pidf")")
+	rm -f "$pidf"
+}
+
+# Whether process PID runs (a zombie does not: the taps' parent is init,
+# and the VM's init may not reap them).
+alive() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$st" ] && [ "$st" != Z ]
 }
 
 stop_taps() {
 	local p
 	for p in "${TAP_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${TAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${TAP_PIDS[@]}"; do
+		while alive "$p"; do sleep 0.05; done
+	done
 	TAP_PIDS=()
 }
 

@@ -29,17 +29,18 @@ ping -c 1 -W 2 10.9.0.2 >/dev/null
 echo "ether nodes: $(ngctl list | grep -c 'Type: ether') in the host, $(ngctl -n peer list | grep -c 'Type: ether') in peer"
 
 # hook PATH HOOK FILE: nghook prints what arrives on PATH's HOOK into FILE
-# until stop_hook.
+# until stop_hook. -b returns once the hook is connected (no polling).
 hook() {
-	nghook -an "$1" "$2" >"$3" 2>&1 &
-	hook_pid=$!
-	for _ in $(seq 100); do
-		ngctl show "$1" | awk '{print $1}' | grep -qx "$2" && return 0
+	nghook -b -p /tmp/hook.pid -an "$1" "$2" >"$3" 2>&1 || return 1
+	hook_pid=$(cat /tmp/hook.pid)
+}
+stop_hook() {
+	kill "$hook_pid"
+	# Until it is gone (a zombie counts as gone: its parent is init).
+	while [ -e "/proc/$hook_pid" ] && [ "$(sed 's/^.*) //' "/proc/$hook_pid/stat" 2>/dev/null | cut -c1)" != Z ]; do
 		sleep 0.05
 	done
-	return 1
 }
-stop_hook() { kill "$hook_pid"; wait "$hook_pid" 2>/dev/null || true; }
 frames() { grep -c '^0000:' "$1" || true; }
 
 echo "--- 1. lower: the peer's frames go to the hook"
