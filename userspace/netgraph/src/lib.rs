@@ -18,7 +18,7 @@ use std::fmt;
 pub mod ascii;
 pub mod generic;
 mod trace;
-pub use trace::{cmd_name, debug, set_debug};
+pub use trace::{debug, set_debug};
 mod text;
 pub use text::{MsgError, TextReply};
 
@@ -748,11 +748,9 @@ impl Client {
         })
     }
 
-    /// The interface name of the node with ID `id`, for types that have
-    /// one (`getifname`: eiface, ether).
-    pub fn ifname(&mut self, id: u32) -> Result<Option<String>> {
-        let path = format!("[{id:x}]:");
-        let node = self.nodeinfo(&path)?;
+    /// The interface name of `node`, for types that have one
+    /// (`getifname`: eiface, ether).
+    pub fn ifname(&mut self, node: &NodeInfo) -> Result<Option<String>> {
         if !self
             .schemas(&node.type_name)?
             .iter()
@@ -760,7 +758,7 @@ impl Client {
         {
             return Ok(None);
         }
-        let r = self.msg(&path, "getifname", None)?;
+        let r = self.msg(&format!("[{:x}]:", node.id), "getifname", None)?;
         Ok(r.args.map(|b| {
             String::from_utf8_lossy(b.split(|&c| c == 0).next().unwrap_or_default()).into_owned()
         }))

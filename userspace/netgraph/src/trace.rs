@@ -20,7 +20,7 @@ pub fn debug() -> u32 {
 }
 
 /// The command's name in the uapi header, without the prefix.
-pub fn cmd_name(cmd: u32) -> &'static str {
+fn cmd_name(cmd: u32) -> &'static str {
     match cmd {
         c::NETGRAPH_CMD_SOCKET => "SOCKET",
         c::NETGRAPH_CMD_MKPEER => "MKPEER",

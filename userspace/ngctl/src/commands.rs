@@ -215,24 +215,25 @@ fn cmd_status(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 /// `status`/`config`: the node's text status or configuration (FreeBSD's
 /// `NGM_TEXT_STATUS`/`NGM_TEXT_CONFIG`), for a node that must exist.
 fn text_query(ctx: &mut Ctx, path: &str, cmd: &str, text: &str, what: &str) -> CmdResult {
-    let text_of = |r: &netgraph::TextReply| match &r.value {
-        Some(netgraph::ascii::Value::Str(s)) => String::from_utf8_lossy(s).into_owned(),
-        _ => r.ascii().unwrap_or_default(),
+    let reply = match ctx.client.msg_text(path, cmd, text) {
+        Ok(r) => r,
+        // The type has no text form of it (FreeBSD's types mostly do not).
+        Err(MsgError::NoText { .. }) => None,
+        Err(e) => return Err(msg_err(e)),
     };
-    match ctx.client.msg_text(path, cmd, text) {
-        Ok(Some(r)) if !text_of(&r).is_empty() => {
+    let text = reply.map(|r| match r.value {
+        Some(netgraph::ascii::Value::Str(s)) => String::from_utf8_lossy(&s).into_owned(),
+        _ => r.ascii().unwrap_or_default(),
+    });
+    match text.filter(|t| !t.is_empty()) {
+        Some(t) => {
             let mut label = what.to_string();
             label[..1].make_ascii_uppercase();
-            println!("{label} for \"{path}\":\n{}", text_of(&r));
-            Ok(())
+            println!("{label} for \"{path}\":\n{t}");
         }
-        // The type has no text form of it (FreeBSD's types mostly do not).
-        Ok(_) | Err(MsgError::NoText { .. }) => {
-            println!("No {what} available for \"{path}\"");
-            Ok(())
-        }
-        Err(e) => Err(msg_err(e)),
+        None => println!("No {what} available for \"{path}\""),
     }
+    Ok(())
 }
 
 fn cmd_debug(_ctx: &mut Ctx, args: &[String]) -> CmdResult {
@@ -448,7 +449,7 @@ fn print_made(ctx: &mut Ctx, made: &netgraph::Made) -> CmdResult {
     }
     let ifname = ctx
         .client
-        .ifname(made.link.peer.id)
+        .ifname(&made.link.peer)
         .map_err(|e| send_err("send msg", e))?;
     print_json(&output::json_made(made, ifname.as_deref()));
     Ok(())

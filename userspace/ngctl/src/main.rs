@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod man;
 mod output;
 
 use clap::Parser;
@@ -98,6 +99,9 @@ fn cli_definition() -> clap::Command {
     cmd
 }
 
+/// FreeBSD's usage line, with this ngctl's options.
+const USAGE: &str = "usage: ngctl [-dkjp] [-f file] [-n netns] [-N nodename] [command ...]";
+
 /// The man page's sections that clap does not write.
 const MAN_EXTRA: &str = r#".SH "EXIT STATUS"
 .TP
@@ -155,17 +159,7 @@ fn generate() -> Option<ExitCode> {
         return Some(ExitCode::SUCCESS);
     }
     if pos("--man").is_some() {
-        let man = clap_mangen::Man::new(cli_definition()).section("8");
-        let mut out = std::io::stdout();
-        return Some(
-            match man
-                .render(&mut out)
-                .and_then(|()| out.write_all(MAN_EXTRA.as_bytes()))
-            {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => ExitCode::from(EX_OSERR),
-            },
-        );
+        return Some(man::print(cli_definition(), MAN_EXTRA));
     }
     None
 }
@@ -260,7 +254,7 @@ fn main() -> ExitCode {
         .filter(|w| w.starts_with('-') && w.len() > 1)
     {
         eprintln!("ngctl: unknown option {w}");
-        eprintln!("usage: ngctl [-dkjp] [-f file] [-n netns] [-N nodename] [command ...]");
+        eprintln!("{USAGE}");
         return ExitCode::from(EX_USAGE);
     }
     if args.version {
@@ -349,7 +343,7 @@ fn main() -> ExitCode {
     } else if std::io::stdout().is_terminal() {
         interactive(&mut ctx)
     } else {
-        eprintln!("usage: ngctl [-dkjp] [-f file] [-n netns] [-N nodename] [command ...]");
+        eprintln!("{USAGE}");
         EX_USAGE
     };
     if nth.is_some() {

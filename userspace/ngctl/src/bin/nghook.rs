@@ -26,6 +26,9 @@
 //! messages are sent: the command returns when the hook exists, so scripts
 //! need no polling loop) with `-p FILE` (the relaying process's PID).
 
+#[path = "../man.rs"]
+mod man;
+
 use clap::Parser;
 use netgraph::{Async, Client};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -413,16 +416,7 @@ fn main() -> ExitCode {
     netgraph::default_sigpipe();
     if std::env::args().any(|a| a == "--man") {
         use clap::CommandFactory;
-        use std::io::Write;
-        let man = clap_mangen::Man::new(Args::command()).section("8");
-        let mut out = std::io::stdout();
-        return match man
-            .render(&mut out)
-            .and_then(|()| out.write_all(MAN_EXTRA.as_bytes()))
-        {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(EX_OSERR),
-        };
+        return man::print(Args::command(), MAN_EXTRA);
     }
     let args = match Args::try_parse() {
         Ok(a) => a,
