@@ -28,7 +28,7 @@ if make -s module ngctl; then
 	fi
 	echo "== VM scenarios"
 	logdir=$(mktemp -d /tmp/ng-test.XXXXXX)
-	NG_VM_NOBUILD=1 NG_VM_LOGDIR=$logdir NG_VM_TIMEOUT=${NG_VM_TIMEOUT:-3600} tests/vm/run tests/vm/scenarios "$@"
+	NG_VM_NOBUILD=1 NG_VM_LOGDIR=$logdir NG_VM_TIMEOUT=${NG_VM_TIMEOUT:-4500} tests/vm/run tests/vm/scenarios "$@"
 	vm_rc=$?
 	read -r vp vf < <(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logdir/output" | tail -1)
 	add "${vp:-0}" "${vf:-0}"
