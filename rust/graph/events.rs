@@ -67,7 +67,16 @@ pub(crate) fn put_link(w: &mut impl AttrWriter, l: &LinkInfo) -> DResult {
             b::netgraph_link_attr_NETGRAPH_LINK_A_PEERHOOK,
             l.peerhook.as_bytes(),
         )?;
-        put_node(w, b::netgraph_link_attr_NETGRAPH_LINK_A_PEER, &l.peer)
+        put_node(w, b::netgraph_link_attr_NETGRAPH_LINK_A_PEER, &l.peer)?;
+        for (t, v) in [
+            (b::netgraph_link_attr_NETGRAPH_LINK_A_RX_FRAMES, l.rx[0]),
+            (b::netgraph_link_attr_NETGRAPH_LINK_A_RX_OCTETS, l.rx[1]),
+            (b::netgraph_link_attr_NETGRAPH_LINK_A_TX_FRAMES, l.tx[0]),
+            (b::netgraph_link_attr_NETGRAPH_LINK_A_TX_OCTETS, l.tx[1]),
+        ] {
+            w.put_u64(t, v, b::netgraph_link_attr_NETGRAPH_LINK_A_PAD)?;
+        }
+        Ok(())
     })
 }
 

@@ -16,10 +16,11 @@ pub(crate) mod path;
 
 use crate::ffi::cpu_scope;
 use crate::ffi::errno::{
-    DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOSPC, ENOTCONN, ENXIO,
+    DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOMEM, ENOSPC, ENOTCONN, ENXIO,
 };
 use crate::ffi::netdev::{DevKeep, DevRef};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
+use crate::ffi::percpu::Counters;
 use crate::ffi::rcu::{self, RcuArc, Retired};
 use crate::ffi::rtnl::{Rtnl, RtnlCell};
 use crate::ffi::skb::Skb;
@@ -416,6 +417,8 @@ impl<'g> Fwd<'g> {
         let depth = sh.depth.get();
         sh.depth.set(depth + 1);
         let node = &peer.node;
+        peer.rx
+            .count_frame(RX_FRAMES, RX_OCTETS, u64::from(skb.len()), None);
         let r = node.imp.rcvdata(self, node, peer, skb);
         sh.depth.set(depth);
         r
@@ -478,7 +481,16 @@ pub(crate) struct Hook {
     pub(crate) node: Arc<Node>,
     /// The hook at the other end; empty once the edge is being removed.
     peer: RcuArc<Hook>,
+    /// What arrived through this hook (its node's `rcvdata` was called
+    /// with it): [`RX_FRAMES`] and [`RX_OCTETS`], per CPU. They go with the
+    /// hook.
+    pub(crate) rx: Counters<2>,
 }
+
+/// [`Hook::rx`]: frames received through the hook.
+pub(crate) const RX_FRAMES: usize = 0;
+/// [`Hook::rx`]: their octets.
+pub(crate) const RX_OCTETS: usize = 1;
 
 /// A node's hooks as seen by the data path (copy-on-write).
 pub(crate) struct HookList {
@@ -577,6 +589,10 @@ pub(crate) struct LinkInfo {
     pub(crate) ourhook: Name,
     pub(crate) peerhook: Name,
     pub(crate) peer: NodeInfo,
+    /// Frames and octets in through `ourhook` ([`Hook::rx`]).
+    pub(crate) rx: [u64; 2],
+    /// Frames and octets out through it (the peer hook's `rx`).
+    pub(crate) tx: [u64; 2],
 }
 
 /// One change of the graph: the RTNL its caller holds, and where its
@@ -1202,10 +1218,15 @@ impl GraphState {
     }
 
     fn link_info(&self, h: &HookEntry) -> Option<LinkInfo> {
+        let counts = |hook: &Hook| [hook.rx.get(RX_FRAMES), hook.rx.get(RX_OCTETS)];
+        let g = rcu::read_lock();
+        let tx = h.hook.peer.get(&g).map_or([0; 2], counts);
         Some(LinkInfo {
             ourhook: h.name,
             peerhook: h.peer_hook,
             peer: self.info(h.peer_node)?,
+            rx: counts(&h.hook),
+            tx,
         })
     }
 
@@ -1259,6 +1280,7 @@ impl GraphState {
                 tag: ha.tag,
                 node: na,
                 peer: RcuArc::empty(),
+                rx: Counters::new().ok_or(ENOMEM)?,
             },
             GFP_KERNEL_ACCOUNT,
         )?;
@@ -1268,6 +1290,7 @@ impl GraphState {
                 tag: hb.tag,
                 node: nb,
                 peer: RcuArc::empty(),
+                rx: Counters::new().ok_or(ENOMEM)?,
             },
             GFP_KERNEL_ACCOUNT,
         )?;

@@ -135,6 +135,16 @@ enum netgraph_link_attr {
 	NETGRAPH_LINK_A_OURHOOK,	/* string */
 	NETGRAPH_LINK_A_PEERHOOK,	/* string */
 	NETGRAPH_LINK_A_PEER,		/* nest: enum netgraph_node_attr */
+	/*
+	 * u64: frames (and their octets) that arrived through OURHOOK, and
+	 * that left through it (arrived at PEERHOOK), since the hooks were
+	 * made or the node's type cleared them (hole's clrstats).
+	 */
+	NETGRAPH_LINK_A_RX_FRAMES,
+	NETGRAPH_LINK_A_RX_OCTETS,
+	NETGRAPH_LINK_A_TX_FRAMES,
+	NETGRAPH_LINK_A_TX_OCTETS,
+	NETGRAPH_LINK_A_PAD,
 
 	__NETGRAPH_LINK_A_MAX,
 	NETGRAPH_LINK_A_MAX = __NETGRAPH_LINK_A_MAX - 1

@@ -380,11 +380,13 @@ mod tests {
                 ourhook: "nomatch".into(),
                 peerhook: "upper".into(),
                 peer: em0.clone(),
+                counters: Default::default(),
             },
             LinkInfo {
                 ourhook: "downstream".into(),
                 peerhook: "lower".into(),
                 peer: em0,
+                counters: Default::default(),
             },
         ];
         assert_eq!(

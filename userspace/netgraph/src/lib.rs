@@ -322,14 +322,33 @@ pub struct LinkInfo {
     pub ourhook: String,
     pub peerhook: String,
     pub peer: NodeInfo,
+    /// What crossed the hook (the core counts every hook).
+    pub counters: HookCounters,
+}
+
+/// Frames and octets through one hook, in (from the peer) and out (to
+/// it), since the hook was made or its type cleared them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HookCounters {
+    pub rx_frames: u64,
+    pub rx_octets: u64,
+    pub tx_frames: u64,
+    pub tx_octets: u64,
 }
 
 impl LinkInfo {
     fn from_attrs(a: &Attrs) -> Result<Self> {
+        let c = |k| a.u64(k).unwrap_or(0);
         Ok(LinkInfo {
             ourhook: a.string(la::NETGRAPH_LINK_A_OURHOOK).unwrap_or_default(),
             peerhook: a.string(la::NETGRAPH_LINK_A_PEERHOOK).unwrap_or_default(),
             peer: NodeInfo::from_nest(a, la::NETGRAPH_LINK_A_PEER)?,
+            counters: HookCounters {
+                rx_frames: c(la::NETGRAPH_LINK_A_RX_FRAMES),
+                rx_octets: c(la::NETGRAPH_LINK_A_RX_OCTETS),
+                tx_frames: c(la::NETGRAPH_LINK_A_TX_FRAMES),
+                tx_octets: c(la::NETGRAPH_LINK_A_TX_OCTETS),
+            },
         })
     }
 }

@@ -110,9 +110,9 @@ pub static COMMANDS: &[Cmd] = &[
     Cmd {
         name: "show",
         aliases: &["inquire", "info"],
-        usage: "show [-n] <path>",
+        usage: "show [-n|-s] <path>",
         summary: "Show information about the node at <path>",
-        help: "The show command displays information about the node at <path>, including its hooks. The -n flag suppresses the hook list.",
+        help: "The show command displays information about the node at <path>, including its hooks. The -n flag suppresses the hook list; the -s flag adds each hook's frame and octet counters (received through the hook and sent out of it).",
         run: cmd_show,
     },
     Cmd {
@@ -122,6 +122,14 @@ pub static COMMANDS: &[Cmd] = &[
         summary: "Shutdown the node at <path>",
         help: "The shutdown command causes the node at <path> to be shut down and removed; its hooks are disconnected first.",
         run: cmd_shutdown,
+    },
+    Cmd {
+        name: "stats",
+        aliases: &[],
+        usage: "stats [-i seconds] [-c count] [path]",
+        summary: "Show the frame and octet counters of every hook",
+        help: "The stats command shows, for the node at \"path\" (or for every node), each hook's frames and octets received through it and sent out of it. With -i, it prints the rates (frames and bits per second) over every interval of that many seconds, count times (-c) or until interrupted. With -j, each report is one line of JSON.",
+        run: cmd_stats,
     },
     Cmd {
         name: "status",
@@ -157,25 +165,34 @@ pub static COMMANDS: &[Cmd] = &[
     },
 ];
 
+/// Commands FreeBSD's ngctl does not have. A prefix that also fits one of
+/// FreeBSD's commands means FreeBSD's (`stat` is `status`, as scripts
+/// written for FreeBSD expect, not ambiguous with `stats`).
+const EXTENSIONS: &[&str] = &["monitor", "stats"];
+
 /// Finds a command by unique case-insensitive prefix of a name or alias.
 pub fn lookup(word: &str) -> Result<&'static Cmd, String> {
     let w = word.to_ascii_lowercase();
-    let mut found: Option<&'static Cmd> = None;
+    let mut found: Vec<&'static Cmd> = Vec::new();
     for cmd in COMMANDS {
         let names = std::iter::once(cmd.name).chain(cmd.aliases.iter().copied());
         for n in names {
             if n == w {
                 return Ok(cmd);
             }
-            if n.starts_with(&w) {
-                if found.is_some_and(|f| !std::ptr::eq(f, cmd)) {
-                    return Err(format!("\"{word}\": ambiguous command"));
-                }
-                found = Some(cmd);
+            if n.starts_with(&w) && !found.iter().any(|f| std::ptr::eq(*f, cmd)) {
+                found.push(cmd);
             }
         }
     }
-    found.ok_or_else(|| format!("\"{word}\": unknown command"))
+    if found.len() > 1 {
+        found.retain(|c| !EXTENSIONS.contains(&c.name));
+    }
+    match found[..] {
+        [] => Err(format!("\"{word}\": unknown command")),
+        [one] => Ok(one),
+        _ => Err(format!("\"{word}\": ambiguous command")),
+    }
 }
 
 /// Runs one command line (already split into words).
@@ -407,11 +424,12 @@ fn cmd_list(ctx: &mut Ctx, args: &[String]) -> CmdResult {
 }
 
 fn cmd_show(ctx: &mut Ctx, args: &[String]) -> CmdResult {
-    let (no_hooks, path) = match args {
-        [p] if !p.starts_with('-') => (false, p),
-        [f, p] if f == "-n" => (true, p),
+    let (flags, path) = match args {
+        [p] if !p.starts_with('-') => ("", p),
+        [f, p] if f == "-n" || f == "-s" => (f.as_str(), p),
         _ => return Err(CmdError::Usage),
     };
+    let no_hooks = flags == "-n";
     let (node, links) = ctx
         .client
         .listhooks(path)
@@ -421,10 +439,128 @@ fn cmd_show(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             &node,
             if no_hooks { &[] } else { &links },
         ));
+    } else if flags == "-s" {
+        print!("{}", output::show_counters(&node, &links));
     } else {
         print!("{}", output::show(&node, &links, no_hooks));
     }
     Ok(())
+}
+
+/// `stats [-i seconds] [-c count] [path]`: the hooks' counters of the node
+/// at `path` (or of every node), or with `-i` their rates over each
+/// interval, `count` times (default: until interrupted).
+fn cmd_stats(ctx: &mut Ctx, args: &[String]) -> CmdResult {
+    let mut interval = None;
+    let mut count = None;
+    let mut path = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-i" => {
+                let v: f64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|v: &f64| *v > 0.0 && v.is_finite())
+                    .ok_or(CmdError::Usage)?;
+                interval = Some(v);
+            }
+            "-c" => {
+                let v: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|v| *v > 0)
+                    .ok_or(CmdError::Usage)?;
+                count = Some(v);
+            }
+            p if !p.starts_with('-') && path.is_none() => path = Some(p.to_string()),
+            _ => return Err(CmdError::Usage),
+        }
+    }
+    let mut before = stats_sample(ctx, path.as_deref())?;
+    let Some(secs) = interval else {
+        print_stats(ctx, &before, None);
+        return Ok(());
+    };
+    let mut done = 0;
+    while count.is_none_or(|c| done < c) {
+        let t0 = std::time::Instant::now();
+        std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+        let now = stats_sample(ctx, path.as_deref())?;
+        let elapsed = t0.elapsed().as_secs_f64();
+        let rates: Vec<Vec<output::Rates>> = now
+            .iter()
+            .map(|(n, links)| {
+                let old = before.iter().find(|(o, _)| o.id == n.id);
+                links
+                    .iter()
+                    .map(|l| {
+                        let prev = old
+                            .and_then(|(_, ls)| ls.iter().find(|o| o.ourhook == l.ourhook))
+                            .map(|o| &o.counters);
+                        output::Rates::between(prev, &l.counters, elapsed)
+                    })
+                    .collect()
+            })
+            .collect();
+        print_stats(ctx, &now, Some(&rates));
+        before = now;
+        done += 1;
+    }
+    Ok(())
+}
+
+type Sample = Vec<(netgraph::NodeInfo, Vec<netgraph::LinkInfo>)>;
+
+/// The node at `path`, or every node (those gone between the listing and
+/// their turn are left out), with their hooks and counters.
+fn stats_sample(ctx: &mut Ctx, path: Option<&str>) -> Result<Sample, CmdError> {
+    if let Some(p) = path {
+        let one = ctx
+            .client
+            .listhooks(p)
+            .map_err(|e| send_err("send msg", e))?;
+        return Ok(vec![one]);
+    }
+    let nodes = ctx
+        .client
+        .listnodes(false)
+        .map_err(|e| send_err("send msg", e))?;
+    let mut all = Vec::new();
+    for n in nodes {
+        match ctx.client.listhooks(&format!("[{:x}]:", n.id)) {
+            Ok(one) => all.push(one),
+            Err(e) if e.errno() == Some(nix::libc::ENOENT) => {}
+            Err(e) => return Err(send_err("send msg", e)),
+        }
+    }
+    Ok(all)
+}
+
+fn print_stats(ctx: &Ctx, sample: &Sample, rates: Option<&[Vec<output::Rates>]>) {
+    if ctx.json {
+        let v: Vec<serde_json::Value> = sample
+            .iter()
+            .enumerate()
+            .map(|(i, (n, l))| {
+                output::json_stats(n, l, rates.and_then(|r| r.get(i)).map(|r| r.as_slice()))
+            })
+            .collect();
+        // One line per report, so that an interval's output is a stream
+        // of JSON values.
+        println!("{}", serde_json::Value::Array(v));
+        return;
+    }
+    let mut out = String::new();
+    for (i, (n, l)) in sample.iter().enumerate() {
+        out.push_str(&output::stats(
+            n,
+            l,
+            rates.and_then(|r| r.get(i)).map(|r| r.as_slice()),
+        ));
+    }
+    print!("{out}");
+    let _ = std::io::stdout().flush();
 }
 
 fn cmd_mkpeer(ctx: &mut Ctx, args: &[String]) -> CmdResult {
@@ -759,6 +895,11 @@ mod tests {
         assert_eq!(lookup("s").unwrap_err(), "\"s\": ambiguous command");
         assert_eq!(lookup("sh").unwrap_err(), "\"sh\": ambiguous command");
         assert_eq!(lookup("sho").unwrap().name, "show");
+        // FreeBSD's prefixes keep meaning FreeBSD's commands.
+        assert_eq!(lookup("stat").unwrap().name, "status");
+        assert_eq!(lookup("st").unwrap().name, "status");
+        assert_eq!(lookup("stats").unwrap().name, "stats");
+        assert_eq!(lookup("mo").unwrap().name, "monitor");
         assert_eq!(lookup("frob").unwrap_err(), "\"frob\": unknown command");
     }
 

@@ -136,6 +136,9 @@ ngctl msg sw: shutdown
 printf 'list\enshow sw:\en' | ngctl \-n testbed
 # The graph as a picture
 ngctl dot graph.svg
+# Every hook's counters, then their rates every second
+ngctl show \-s sw:
+ngctl stats \-i 1
 .fi
 .SH "SEE ALSO"
 .BR nghook (8),

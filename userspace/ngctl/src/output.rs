@@ -2,7 +2,7 @@
 //! them) and the JSON forms.
 
 use crate::cli::Cmd;
-use netgraph::{LinkInfo, NodeInfo, TypeInfo};
+use netgraph::{HookCounters, LinkInfo, NodeInfo, TypeInfo};
 use serde_json::{json, Value};
 use std::fmt::Write;
 
@@ -19,6 +19,164 @@ pub fn node_line(n: &NodeInfo) -> String {
         n.id,
         n.hooks
     )
+}
+
+/// `show -s`: `show`'s table with each hook's counters at the end of its
+/// row.
+pub fn show_counters(n: &NodeInfo, links: &[LinkInfo]) -> String {
+    let mut s = node_line(n);
+    if links.is_empty() {
+        return s;
+    }
+    let head = [
+        "Local hook",
+        "Peer name",
+        "Peer type",
+        "Peer ID",
+        "Peer hook",
+        "RX frames",
+        "RX octets",
+        "TX frames",
+        "TX octets",
+    ];
+    let rule = head.map(|h| "-".repeat(h.len()));
+    let row = |s: &mut String, c: [&str; 9]| {
+        let _ = writeln!(
+            s,
+            "  {:<15} {:<15} {:<12} {:<15} {:<15} {:>12} {:>14} {:>12} {:>14}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+        );
+    };
+    row(&mut s, head);
+    row(&mut s, rule.each_ref().map(|r| r.as_str()));
+    for l in links {
+        let c = &l.counters;
+        let nums = [c.rx_frames, c.rx_octets, c.tx_frames, c.tx_octets].map(|v| v.to_string());
+        let id = format!("{:08x}", l.peer.id);
+        row(
+            &mut s,
+            [
+                &l.ourhook,
+                name_or_unnamed(&l.peer),
+                &l.peer.type_name,
+                &id,
+                &l.peerhook,
+                &nums[0],
+                &nums[1],
+                &nums[2],
+                &nums[3],
+            ],
+        );
+    }
+    s
+}
+
+/// One hook's counters over an interval, per second: frames and bits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    pub rx_fps: f64,
+    pub rx_bps: f64,
+    pub tx_fps: f64,
+    pub tx_bps: f64,
+}
+
+impl Rates {
+    /// From two samples `secs` apart (`before` absent: the hook is new and
+    /// its counters started at zero). A counter that went down (cleared)
+    /// counts from zero.
+    pub fn between(before: Option<&HookCounters>, now: &HookCounters, secs: f64) -> Rates {
+        let b = before.copied().unwrap_or_default();
+        let d = |n: u64, o: u64| (if n >= o { n - o } else { n }) as f64 / secs;
+        Rates {
+            rx_fps: d(now.rx_frames, b.rx_frames),
+            rx_bps: 8.0 * d(now.rx_octets, b.rx_octets),
+            tx_fps: d(now.tx_frames, b.tx_frames),
+            tx_bps: 8.0 * d(now.tx_octets, b.tx_octets),
+        }
+    }
+}
+
+/// `stats`: a node's line, then one row per hook with its counters or,
+/// given rates, its rates.
+pub fn stats(n: &NodeInfo, links: &[LinkInfo], rates: Option<&[Rates]>) -> String {
+    let mut s = format!("{} {} [{:x}]:\n", n.addr(), n.type_name, n.id);
+    if links.is_empty() {
+        s.push_str("  (no hooks)\n");
+        return s;
+    }
+    let row = |s: &mut String, c: [&str; 6]| {
+        let _ = writeln!(
+            s,
+            "  {:<15} {:<22} {:>12} {:>14} {:>12} {:>14}",
+            c[0], c[1], c[2], c[3], c[4], c[5]
+        );
+    };
+    match rates {
+        None => row(
+            &mut s,
+            [
+                "Hook",
+                "Peer",
+                "RX frames",
+                "RX octets",
+                "TX frames",
+                "TX octets",
+            ],
+        ),
+        Some(_) => row(
+            &mut s,
+            [
+                "Hook",
+                "Peer",
+                "RX frames/s",
+                "RX bit/s",
+                "TX frames/s",
+                "TX bit/s",
+            ],
+        ),
+    }
+    for (i, l) in links.iter().enumerate() {
+        let peer = format!("{}{}", l.peer.addr(), l.peerhook);
+        let c = &l.counters;
+        let nums = match rates.and_then(|r| r.get(i)) {
+            Some(r) => [r.rx_fps, r.rx_bps, r.tx_fps, r.tx_bps].map(|v| format!("{v:.0}")),
+            None => [c.rx_frames, c.rx_octets, c.tx_frames, c.tx_octets].map(|v| v.to_string()),
+        };
+        row(
+            &mut s,
+            [&l.ourhook, &peer, &nums[0], &nums[1], &nums[2], &nums[3]],
+        );
+    }
+    s
+}
+
+/// `stats` as JSON: the node and its hooks with their counters (and, over
+/// an interval, their rates).
+pub fn json_stats(n: &NodeInfo, links: &[LinkInfo], rates: Option<&[Rates]>) -> Value {
+    let hooks: Vec<Value> = links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let c = &l.counters;
+            let mut h = json!({
+                "hook": l.ourhook,
+                "peer": json_node(&l.peer),
+                "peerhook": l.peerhook,
+                "rx_frames": c.rx_frames,
+                "rx_octets": c.rx_octets,
+                "tx_frames": c.tx_frames,
+                "tx_octets": c.tx_octets,
+            });
+            if let Some(r) = rates.and_then(|r| r.get(i)) {
+                h["rx_frames_per_s"] = json!(r.rx_fps);
+                h["rx_bits_per_s"] = json!(r.rx_bps);
+                h["tx_frames_per_s"] = json!(r.tx_fps);
+                h["tx_bits_per_s"] = json!(r.tx_bps);
+            }
+            h
+        })
+        .collect();
+    json!({ "node": json_node(n), "hooks": hooks })
 }
 
 /// `show`.
@@ -180,9 +338,14 @@ pub fn json_node(n: &NodeInfo) -> Value {
 pub fn json_show(n: &NodeInfo, links: &[LinkInfo]) -> Value {
     let links: Vec<Value> = links
         .iter()
-        .map(
-            |l| json!({ "ourhook": l.ourhook, "peerhook": l.peerhook, "peer": json_node(&l.peer) }),
-        )
+        .map(|l| {
+            let c = &l.counters;
+            json!({
+                "ourhook": l.ourhook, "peerhook": l.peerhook, "peer": json_node(&l.peer),
+                "rx_frames": c.rx_frames, "rx_octets": c.rx_octets,
+                "tx_frames": c.tx_frames, "tx_octets": c.tx_octets,
+            })
+        })
         .collect();
     json!({ "node": json_node(n), "links": links })
 }
@@ -258,6 +421,7 @@ mod tests {
             ourhook: ours.into(),
             peerhook: theirs.into(),
             peer: peer.clone(),
+            counters: Default::default(),
         };
         let g = dot(&[
             (a.clone(), vec![link("x", &b, "y")]),
@@ -308,11 +472,51 @@ mod tests {
     }
 
     #[test]
+    fn counters_and_rates() {
+        let mut l = LinkInfo {
+            ourhook: "in".into(),
+            peerhook: "link0".into(),
+            peer: node(Some("br"), "bridge", 3, 1),
+            counters: HookCounters {
+                rx_frames: 3,
+                rx_octets: 180,
+                tx_frames: 1,
+                tx_octets: 1500,
+            },
+        };
+        let n = node(Some("sink"), "hole", 7, 1);
+        let s = show_counters(&n, std::slice::from_ref(&l));
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(lines[1].ends_with("   RX frames      RX octets    TX frames      TX octets"));
+        assert!(lines[3].starts_with("  in              br              bridge       00000003"));
+        assert!(lines[3].ends_with("           3            180            1           1500"));
+        let st = stats(&n, std::slice::from_ref(&l), None);
+        assert!(st.starts_with("sink: hole [7]:\n  Hook "));
+        assert!(st.contains("  in              br:link0"));
+        let before = l.counters;
+        l.counters.rx_frames += 10;
+        l.counters.rx_octets += 1000;
+        l.counters.tx_frames = 0; // cleared meanwhile: counts from zero
+        let r = Rates::between(Some(&before), &l.counters, 2.0);
+        assert_eq!((r.rx_fps, r.rx_bps, r.tx_fps), (5.0, 4000.0, 0.0));
+        let fresh = Rates::between(None, &l.counters, 1.0);
+        assert_eq!(fresh.rx_fps, 13.0);
+        let st = stats(&n, std::slice::from_ref(&l), Some(&[r]));
+        assert!(st.contains("RX frames/s"));
+        assert!(st.lines().nth(2).unwrap().contains("  5           4000"));
+        let j = json_stats(&n, std::slice::from_ref(&l), Some(&[r]));
+        assert_eq!(j["hooks"][0]["rx_bits_per_s"], 4000.0);
+        assert_eq!(j["hooks"][0]["rx_frames"], 13);
+        assert_eq!(stats(&n, &[], None), "sink: hole [7]:\n  (no hooks)\n");
+    }
+
+    #[test]
     fn show_has_freebsd_columns_and_trailing_spaces() {
         let links = vec![LinkInfo {
             ourhook: "link0".into(),
             peerhook: "lower".into(),
             peer: node(Some("em0"), "ether", 1, 1),
+            counters: Default::default(),
         }];
         let s = show(&node(Some("br"), "bridge", 3, 1), &links, false);
         let lines: Vec<&str> = s.lines().collect();
@@ -401,6 +605,7 @@ mod tests {
             ourhook: "a".into(),
             peerhook: "b".into(),
             peer: node(None, "hub", 0x1a, 1),
+            counters: Default::default(),
         };
         assert_eq!(
             event_line("newhook", &n, Some(&l)),
