@@ -52,7 +52,7 @@ impl Drop for Netgraph {
 }
 
 /// Every node type, in `listtypes` order.
-static TYPES: [&graph::TypeInfo; 7] = [
+static TYPES: [&graph::TypeInfo; 9] = [
     &types::socket::TYPE,
     &types::ether::TYPE,
     &types::eiface::TYPE,
@@ -60,6 +60,8 @@ static TYPES: [&graph::TypeInfo; 7] = [
     &types::bridge::TYPE,
     &types::tee::TYPE,
     &types::pipe::TYPE,
+    &types::hole::TYPE,
+    &types::echo::TYPE,
 ];
 
 /// Who handles what: the graph is each namespace's state, the control plane

@@ -5,8 +5,10 @@
 //! type's pure logic and C glue beside it. The crate root lists them.
 
 pub(crate) mod bridge;
+pub(crate) mod echo;
 pub(crate) mod eiface;
 pub(crate) mod ether;
+pub(crate) mod hole;
 pub(crate) mod hub;
 pub(crate) mod pipe;
 pub(crate) mod socket;

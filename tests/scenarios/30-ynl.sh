@@ -52,7 +52,7 @@ out=$(ynl --dump listnodes --json '{"named-only": true}')
 expect_eq "$(echo "$out" | jq -r '[.[] | .node.name] | map(select(. == "h" or . == "h2" or . == "ngeth0")) | sort | join(",")')" "h,h2,ngeth0" "listnodes named-only"
 expect_eq "$(echo "$out" | jq -r '[.[] | select(.node.name == null)] | length')" 0 "named-only lists no unnamed node"
 out=$(ynl --dump listtypes)
-expect_eq "$(echo "$out" | jq -r '[.[] | .type.name] | sort | join(",")')" "bridge,eiface,ether,hub,pipe,socket,tee" "listtypes"
+expect_eq "$(echo "$out" | jq -r '[.[] | .type.name] | sort | join(",")')" "bridge,echo,eiface,ether,hole,hub,pipe,socket,tee" "listtypes"
 expect_eq "$(echo "$out" | jq -r '.[] | select(.type.name == "hub") | .type.numnodes')" 2 "hub count"
 # gettype: every type's schema equals tests/fixtures/netgraph-types.json,
 # from which the host tests round-trip every message through the ASCII
@@ -93,7 +93,7 @@ expect_eq "$rc" 1 "refused mkpeer exits 1"
 expect_match "$err" "extack.*msg.*type" "extack text of an unknown type: $err"
 
 # Events: a subscriber sees nodes appear, get named, lose hooks.
-ynl --subscribe events --sleep 15 >/tmp/ev 2>&1 &
+ynl --subscribe events --sleep 6 >/tmp/ev 2>&1 &
 epid=$!
 wait_subscribed $epid
 ngctl -f - <<'S'
