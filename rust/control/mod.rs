@@ -105,11 +105,14 @@ fn cmd_socket(g: &'static Graph, r: &Request<'_>, c: Caller) -> NlResult {
             "naming a node needs CAP_NET_ADMIN in the namespace's user namespace",
         );
     }
+    // The answer's buffer first: once the node is made, nothing may fail.
+    let mut m = r.reply(r.cmd() as u32)?;
     let info = g.with(|s, rtnl| {
         let id = s.socket_node(c, name, &types::socket::SOCKET, &mut Op::new(rtnl, &mut ev))?;
         s.nodeinfo(id).ok_or(NlError::from(ENOENT))
     })?;
-    reply_node(r, &info)?;
+    put_node(&mut m, b::netgraph_attr_NETGRAPH_A_NODE, &info)?;
+    r.send_reply(m)?;
     Ok(())
 }
 
