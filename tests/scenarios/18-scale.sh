@@ -1,8 +1,8 @@
 # Scale: the most hooks one node may have (16 384) on one hub, and one more
-# refused with a reason and no kernel warning; NG_SCALE nodes (10 000 under make test on
+# refused with a reason and no kernel warning; NG_SCALE nodes (3 000 under make test on
 # the sanitizer kernel, 100 000 with make stress) listed through a dump.
 . tests/lib.sh
-N=${NG_SCALE:-10000}
+N=${NG_SCALE:-3000}
 
 ip netns add big
 NS=big

@@ -93,7 +93,7 @@ expect_eq "$rc" 1 "refused mkpeer exits 1"
 expect_match "$err" "extack.*msg.*type" "extack text of an unknown type: $err"
 
 # Events: a subscriber sees nodes appear, get named, lose hooks.
-ynl --subscribe events --sleep 6 >/tmp/ev 2>&1 &
+ynl --subscribe events --sleep 15 >/tmp/ev 2>&1 &
 epid=$!
 wait_subscribed $epid
 ngctl -f - <<'S'

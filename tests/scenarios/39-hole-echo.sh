@@ -68,7 +68,7 @@ expect_eq "$(hstat other frames)" 5 "the other hook keeps its counters"
 ngctl msg sink: clrstats '"other"'
 expect_eq "$(ngctl -j stats sink: | jq '.[0].hooks[] | select(.hook == "other") | .rx_frames')" 0 "clrstats clears the core's counters"
 expect_fail 71 "No such file or directory" ngctl msg sink: getstats '"nosuch"'
-expect_fail 71 "Invalid argument" ngctl msg sink: getstats
+expect_fail 71 "\"getstats\" needs an argument" ngctl msg sink: getstats
 # Unprivileged reads (getstats is read-only), refused writes.
 expect_eq "$(setpriv --reuid=65534 --clear-groups --inh-caps=-all ngctl -j msg sink: getstats '"other"' | jq -r '.args.frames // 0')" 0 "getstats without CAP_NET_ADMIN"
 expect_fail 71 "Operation not permitted" setpriv --reuid=65534 --clear-groups --inh-caps=-all ngctl msg sink: clrstats '"other"'

@@ -7,11 +7,11 @@
 . tests/lib.sh
 
 seed=${NG_FUZZ_SEED:-$(date +%s)}
-out=$(ngfuzz --messages "${NG_FUZZ_MESSAGES:-20000}" --procs 4 --netns 3 --seed "$seed") \
+out=$(ngfuzz --messages "${NG_FUZZ_MESSAGES:-10000}" --procs 4 --netns 3 --seed "$seed") \
 	|| fail "ngfuzz (seed $seed) failed: $out"
 expect_match "$out" '^fuzz: [0-9]+ messages sent' "fuzzer summary"
 sent=$(echo "$out" | sed -n 's/^fuzz: \([0-9]*\) messages sent.*/\1/p')
-[ "$sent" -ge "${NG_FUZZ_MESSAGES:-20000}" ] || fail "fuzzer sent $sent messages"
+[ "$sent" -ge "${NG_FUZZ_MESSAGES:-10000}" ] || fail "fuzzer sent $sent messages"
 echo "# $out (seed $seed)"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
 out=$(as_nobody unshare -Urn ngfuzz --messages 4000 --procs 2 --netns 2 --seed "$seed") \

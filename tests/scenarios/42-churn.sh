@@ -1,4 +1,4 @@
-# Churn under load (bounded under make test: 3 namespace cycles, 15 s of
+# Churn under load (bounded under make test: 2 namespace cycles, 8 s of
 # writers; `make stress` runs 1 000 cycles and 5 minutes):
 # namespaces with live graphs of every node type created and destroyed with
 # traffic flowing; parallel ngctl writers in several namespaces during
@@ -7,8 +7,8 @@
 # no hang (the harness checks the kernel log after the scenario).
 . tests/lib.sh
 
-cycles=${NG_CHURN_CYCLES:-3}
-seconds=${NG_CHURN_SECONDS:-15}
+cycles=${NG_CHURN_CYCLES:-2}
+seconds=${NG_CHURN_SECONDS:-8}
 
 # A graph of every type between two namespaces: ngeth0 (in $1) - bridge -
 # pipe - tee - hub - ngeth1 (moved to $2); addresses 10.$3.0.1/2.

@@ -24,10 +24,27 @@ pub fn node_line(n: &NodeInfo) -> String {
 /// `show -s`: `show`'s table with each hook's counters at the end of its
 /// row.
 pub fn show_counters(n: &NodeInfo, links: &[LinkInfo]) -> String {
+    hook_table(n, links, true)
+}
+
+/// The node's line, then (with hooks) FreeBSD's hook table, each row ending
+/// in the hook's counters if asked for.
+fn hook_table(n: &NodeInfo, links: &[LinkInfo], counters: bool) -> String {
     let mut s = node_line(n);
     if links.is_empty() {
         return s;
     }
+    let row = |s: &mut String, c: &[&str]| {
+        let _ = write!(
+            s,
+            "  {:<15} {:<15} {:<12} {:<15} {:<15}",
+            c[0], c[1], c[2], c[3], c[4]
+        );
+        if let [rf, ro, tf, to] = c[5..] {
+            let _ = write!(s, " {rf:>12} {ro:>14} {tf:>12} {to:>14}");
+        }
+        s.push('\n');
+    };
     let head = [
         "Local hook",
         "Peer name",
@@ -39,34 +56,26 @@ pub fn show_counters(n: &NodeInfo, links: &[LinkInfo]) -> String {
         "TX frames",
         "TX octets",
     ];
+    let cols = if counters { 9 } else { 5 };
     let rule = head.map(|h| "-".repeat(h.len()));
-    let row = |s: &mut String, c: [&str; 9]| {
-        let _ = writeln!(
-            s,
-            "  {:<15} {:<15} {:<12} {:<15} {:<15} {:>12} {:>14} {:>12} {:>14}",
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
-        );
-    };
-    row(&mut s, head);
-    row(&mut s, rule.each_ref().map(|r| r.as_str()));
+    row(&mut s, &head[..cols]);
+    row(&mut s, &rule.each_ref().map(|r| r.as_str())[..cols]);
     for l in links {
         let c = &l.counters;
         let nums = [c.rx_frames, c.rx_octets, c.tx_frames, c.tx_octets].map(|v| v.to_string());
         let id = format!("{:08x}", l.peer.id);
-        row(
-            &mut s,
-            [
-                &l.ourhook,
-                name_or_unnamed(&l.peer),
-                &l.peer.type_name,
-                &id,
-                &l.peerhook,
-                &nums[0],
-                &nums[1],
-                &nums[2],
-                &nums[3],
-            ],
-        );
+        let cells = [
+            l.ourhook.as_str(),
+            name_or_unnamed(&l.peer),
+            &l.peer.type_name,
+            &id,
+            &l.peerhook,
+            &nums[0],
+            &nums[1],
+            &nums[2],
+            &nums[3],
+        ];
+        row(&mut s, &cells[..cols]);
     }
     s
 }
@@ -181,40 +190,7 @@ pub fn json_stats(n: &NodeInfo, links: &[LinkInfo], rates: Option<&[Rates]>) -> 
 
 /// `show`.
 pub fn show(n: &NodeInfo, links: &[LinkInfo], no_hooks: bool) -> String {
-    let mut s = node_line(n);
-    if !no_hooks && !links.is_empty() {
-        let row = |s: &mut String, a: &str, b: &str, c: &str, d: &str, e: &str| {
-            let _ = writeln!(s, "  {a:<15} {b:<15} {c:<12} {d:<15} {e:<15}");
-        };
-        row(
-            &mut s,
-            "Local hook",
-            "Peer name",
-            "Peer type",
-            "Peer ID",
-            "Peer hook",
-        );
-        row(
-            &mut s,
-            "----------",
-            "---------",
-            "---------",
-            "-------",
-            "---------",
-        );
-        for l in links {
-            let id = format!("{:08x}", l.peer.id);
-            row(
-                &mut s,
-                &l.ourhook,
-                name_or_unnamed(&l.peer),
-                &l.peer.type_name,
-                &id,
-                &l.peerhook,
-            );
-        }
-    }
-    s
+    hook_table(n, if no_hooks { &[] } else { links }, false)
 }
 
 /// `types`.

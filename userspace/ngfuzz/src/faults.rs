@@ -217,6 +217,8 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         case("mkpeer eiface", vec![], Mkpeer(".", "eiface", "e", "ether")),
         case("mkpeer bridge", vec![], Mkpeer(".", "bridge", "b", "link0")),
         case("mkpeer pipe", vec![], Mkpeer(".", "pipe", "p", "upper")),
+        case("mkpeer hole", vec![], Mkpeer(".", "hole", "h", "in")),
+        case("mkpeer echo", vec![], Mkpeer(".", "echo", "e", "x")),
         case("connect", hub.clone(), Connect("hb:", "hb:", "x", "y")),
         case(
             "connect to ether",
@@ -270,6 +272,9 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         (("bridge", "movehost"), "{ addr=02:00:00:00:00:07 hook=link1 }"),
         (("bridge", "setmaxhosts"), "10"),
         (("eiface", "set"), "02:00:00:00:00:09"),
+        (("hole", "getstats"), "\"in\""),
+        (("hole", "clrstats"), "\"in\""),
+        (("hole", "getclrstats"), "\"in\""),
         (("ether", "setenaddr"), "02:00:00:00:00:0a"),
         (("ether", "setpromisc"), "1"),
         (("ether", "setautosrc"), "0"),
@@ -299,7 +304,9 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
                 // first), or the sweep reports it as not covered.
                 let Some((ty, hook)) = [
                     ("bridge", "link0"),
+                    ("echo", "x"),
                     ("eiface", "ether"),
+                    ("hole", "in"),
                     ("hub", "a"),
                     ("pipe", "upper"),
                     ("tee", "left"),
@@ -363,6 +370,13 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         "in",
         vec![1, 2, 3, 4],
         (3, 3),
+    ));
+    v.push(frame(
+        "frame back from echo",
+        vec![Mkpeer(".", "echo", "e", "x")],
+        "e",
+        vec![1, 2, 3, 4],
+        (1, 1),
     ));
     v.push(frame(
         "frame through tee",
