@@ -301,18 +301,7 @@ fn cmd_dot(ctx: &mut Ctx, args: &[String]) -> CmdResult {
         [c, f] if c == "-c" => (true, Some(f.as_str())),
         _ => return Err(CmdError::Usage),
     };
-    let nodes = ctx
-        .client
-        .listnodes(false)
-        .map_err(|e| send_err("send msg", e))?;
-    let mut all = Vec::new();
-    for n in nodes {
-        let (node, links) = ctx
-            .client
-            .listhooks(&format!("[{:x}]:", n.id))
-            .map_err(|e| send_err("send msg", e))?;
-        all.push((node, links));
-    }
+    let all = graph_sample(ctx, None)?;
     let text = output::dot(&all);
     let Some(path) = out else {
         print!("{text}");
@@ -477,7 +466,7 @@ fn cmd_stats(ctx: &mut Ctx, args: &[String]) -> CmdResult {
             _ => return Err(CmdError::Usage),
         }
     }
-    let mut before = stats_sample(ctx, path.as_deref())?;
+    let mut before = graph_sample(ctx, path.as_deref())?;
     let Some(secs) = interval else {
         print_stats(ctx, &before, None);
         return Ok(());
@@ -486,7 +475,7 @@ fn cmd_stats(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     while count.is_none_or(|c| done < c) {
         let t0 = std::time::Instant::now();
         std::thread::sleep(std::time::Duration::from_secs_f64(secs));
-        let now = stats_sample(ctx, path.as_deref())?;
+        let now = graph_sample(ctx, path.as_deref())?;
         let elapsed = t0.elapsed().as_secs_f64();
         let rates: Vec<Vec<output::Rates>> = now
             .iter()
@@ -514,7 +503,7 @@ type Sample = Vec<(netgraph::NodeInfo, Vec<netgraph::LinkInfo>)>;
 
 /// The node at `path`, or every node (those gone between the listing and
 /// their turn are left out), with their hooks and counters.
-fn stats_sample(ctx: &mut Ctx, path: Option<&str>) -> Result<Sample, CmdError> {
+fn graph_sample(ctx: &mut Ctx, path: Option<&str>) -> Result<Sample, CmdError> {
     if let Some(p) = path {
         let one = ctx
             .client
