@@ -47,7 +47,9 @@ TAP_PIDS=()
 tap() {
 	local path=$1 hook=$2 file=$3 pidf
 	pidf=$(mktemp)
-	nghook -b -p "$pidf" -an ${NS:+-N "$NS"} "$path" "$hook" >"$file" 2>&1 ||
+	# Appending: a scenario may empty the file while the tap runs.
+	: >"$file"
+	nghook -b -p "$pidf" -an ${NS:+-N "$NS"} "$path" "$hook" >>"$file" 2>&1 ||
 		fail "nghook did not connect to $path$hook: $(cat "$file")"
 	TAP_PIDS+=("$(cat "$pidf")")
 	rm -f "$pidf"
