@@ -95,6 +95,25 @@ struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb);
 void ng_shim_kfree_skb(struct sk_buff *skb);
 /* Frees a delivered skb (consume_skb: not a drop). */
 void ng_shim_consume_skb(struct sk_buff *skb);
+/*
+ * 802.1Q tags. The out-of-band tag is Linux's accelerated one
+ * (skb->vlan_tci, skb->vlan_proto); the in-band tag is the 4 bytes after
+ * the MAC addresses of a frame whose data starts at its Ethernet header.
+ * TPIDs are in host order.
+ */
+/* Whether skb carries an out-of-band tag; if so its TPID and TCI. */
+bool ng_shim_skb_vlan_get(const struct sk_buff *skb, u16 *proto, u16 *tci);
+void ng_shim_skb_vlan_set(struct sk_buff *skb, u16 proto, u16 tci);
+void ng_shim_skb_vlan_clear(struct sk_buff *skb);
+/* Removes the in-band tag (the frame has one: at least 18 bytes whose
+ * EtherType is a TPID); 0 or -errno with skb unchanged, still the
+ * caller's. */
+int ng_shim_skb_vlan_pop(struct sk_buff *skb);
+/* Inserts an in-band tag; 0 or -errno with skb unchanged. */
+int ng_shim_skb_vlan_insert(struct sk_buff *skb, u16 proto, u16 tci);
+/* A frame from a device as the graph sees it: an out-of-band tag moved
+ * into its bytes. Returns skb, or NULL (skb freed) without memory. */
+struct sk_buff *ng_shim_skb_vlan_inside(struct sk_buff *skb);
 /* Appends attribute type holding skb's bytes to msg. */
 int ng_shim_nla_put_skb(struct sk_buff *msg, int type,
 			const struct sk_buff *skb);

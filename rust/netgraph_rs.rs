@@ -52,7 +52,7 @@ impl Drop for Netgraph {
 }
 
 /// Every node type, in `listtypes` order.
-static TYPES: [&graph::TypeInfo; 9] = [
+static TYPES: [&graph::TypeInfo; 10] = [
     &types::socket::TYPE,
     &types::ether::TYPE,
     &types::eiface::TYPE,
@@ -62,6 +62,7 @@ static TYPES: [&graph::TypeInfo; 9] = [
     &types::pipe::TYPE,
     &types::hole::TYPE,
     &types::echo::TYPE,
+    &types::vlan::TYPE,
 ];
 
 /// Who handles what: the graph is each namespace's state, the control plane

@@ -284,6 +284,8 @@ pub(crate) struct DumpCursor {
     pub(crate) header_sent: bool,
     /// A walk over a bridge's host table.
     pub(crate) fdb: Option<crate::ffi::fdb::FdbIter>,
+    /// A position in a type's own table (vlan: the next VLAN ID).
+    pub(crate) pos: u32,
 }
 
 /// A dump ends (called by the shim): its cursor goes.

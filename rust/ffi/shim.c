@@ -6,6 +6,7 @@
  */
 #include "netgraph_shim.h"
 #include <net/gso.h>
+#include <linux/if_vlan.h>
 
 static unsigned int ng_net_id __read_mostly;
 static struct workqueue_struct *ng_wq;
@@ -420,6 +421,64 @@ struct sk_buff *ng_shim_skb_clone(struct sk_buff *skb)
 void ng_shim_kfree_skb(struct sk_buff *skb)
 {
 	kfree_skb(skb);
+}
+
+bool ng_shim_skb_vlan_get(const struct sk_buff *skb, u16 *proto, u16 *tci)
+{
+	if (!skb_vlan_tag_present(skb))
+		return false;
+	*proto = ntohs(skb->vlan_proto);
+	*tci = skb_vlan_tag_get(skb);
+	return true;
+}
+
+void ng_shim_skb_vlan_set(struct sk_buff *skb, u16 proto, u16 tci)
+{
+	__vlan_hwaccel_put_tag(skb, htons(proto), tci);
+}
+
+void ng_shim_skb_vlan_clear(struct sk_buff *skb)
+{
+	__vlan_hwaccel_clear_tag(skb);
+}
+
+/* Moving bytes under a CHECKSUM_COMPLETE sum would need the sum redone
+ * over what moved; the stack checks the frame again instead. */
+static void ng_vlan_csum_moved(struct sk_buff *skb)
+{
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->ip_summed = CHECKSUM_NONE;
+}
+
+int ng_shim_skb_vlan_pop(struct sk_buff *skb)
+{
+	int err = skb_ensure_writable(skb, VLAN_ETH_HLEN);
+
+	if (unlikely(err))
+		return err;
+	ng_vlan_csum_moved(skb);
+	memmove(skb->data + VLAN_HLEN, skb->data, 2 * ETH_ALEN);
+	__skb_pull(skb, VLAN_HLEN);
+	if (skb_mac_header_was_set(skb))
+		skb->mac_header += VLAN_HLEN;
+	return 0;
+}
+
+int ng_shim_skb_vlan_insert(struct sk_buff *skb, u16 proto, u16 tci)
+{
+	int err = __vlan_insert_tag(skb, htons(proto), tci);
+
+	if (!err)
+		ng_vlan_csum_moved(skb);
+	return err;
+}
+
+struct sk_buff *ng_shim_skb_vlan_inside(struct sk_buff *skb)
+{
+	if (likely(!skb_vlan_tag_present(skb)))
+		return skb;
+	ng_vlan_csum_moved(skb);
+	return __vlan_hwaccel_push_inside(skb);
 }
 
 /*

@@ -4,7 +4,7 @@
 //! exactly once.
 
 use crate::ffi::bindings;
-use crate::ffi::errno::{DResult, EMSGSIZE, ENOMEM};
+use crate::ffi::errno::{self, DResult, EINVAL, EMSGSIZE, ENOMEM};
 use core::ptr::NonNull;
 
 /// An `sk_buff` we own.
@@ -122,6 +122,58 @@ impl Skb {
             bindings::ng_shim_skb_copy_prefix(self.0.as_ptr(), buf.as_mut_ptr().cast(), n)
         };
         copied as usize
+    }
+
+    /// The out-of-band 802.1Q tag (Linux's accelerated tag, kept beside
+    /// the bytes): its TPID and TCI.
+    pub(crate) fn vlan_tag(&self) -> Option<(u16, u16)> {
+        let (mut proto, mut tci) = (0u16, 0u16);
+        // SAFETY: valid skb (invariant); the shim writes both on `true`.
+        unsafe { bindings::ng_shim_skb_vlan_get(self.0.as_ptr(), &mut proto, &mut tci) }
+            .then_some((proto, tci))
+    }
+
+    /// Sets the out-of-band tag.
+    pub(crate) fn set_vlan_tag(&mut self, proto: u16, tci: u16) {
+        // SAFETY: we own the skb (invariant).
+        unsafe { bindings::ng_shim_skb_vlan_set(self.0.as_ptr(), proto, tci) }
+    }
+
+    /// Clears the out-of-band tag.
+    pub(crate) fn clear_vlan_tag(&mut self) {
+        // SAFETY: we own the skb (invariant).
+        unsafe { bindings::ng_shim_skb_vlan_clear(self.0.as_ptr()) }
+    }
+
+    /// Cuts the in-band tag out of a frame that has one (at least 18 bytes,
+    /// its EtherType a TPID); on error the frame is unchanged.
+    pub(crate) fn vlan_pop(&mut self) -> DResult {
+        if self.len() < 18 {
+            return Err(EINVAL);
+        }
+        // SAFETY: we own the skb (invariant), which is long enough.
+        errno::check(unsafe { bindings::ng_shim_skb_vlan_pop(self.0.as_ptr()) })
+    }
+
+    /// Inserts an in-band tag after the MAC addresses; on error the frame
+    /// is unchanged.
+    pub(crate) fn vlan_insert(&mut self, proto: u16, tci: u16) -> DResult {
+        if self.len() < 14 {
+            return Err(EINVAL);
+        }
+        // SAFETY: we own the skb (invariant), which holds an Ethernet
+        // header.
+        errno::check(unsafe { bindings::ng_shim_skb_vlan_insert(self.0.as_ptr(), proto, tci) })
+    }
+
+    /// The frame with an out-of-band tag moved into its bytes, as every
+    /// frame from a device enters the graph; `ENOMEM` (frame gone) if there
+    /// was no room.
+    pub(crate) fn tag_inside(self) -> DResult<Self> {
+        // SAFETY: we give up the skb; the shim returns it (or frees it and
+        // returns null).
+        let p = unsafe { bindings::ng_shim_skb_vlan_inside(self.into_raw()) };
+        NonNull::new(p).map(Skb).ok_or(ENOMEM)
     }
 
     /// Detaches a frame that is going to be held for a while from its

@@ -54,10 +54,24 @@ pub(crate) enum Dir {
 /// by the hook the node's type picks; `ENOTCONN` (frame dropped) if none.
 fn frame_from_device(g: &rcu::Guard, node: &Node, skb: Skb, dir: Dir) -> DResult {
     match node.imp.device_hook(g, node, dir, &|| true) {
-        Some(h) => Fwd::run(g, |f| f.send(h, skb)),
+        Some(h) => enter_graph(g, node, h, skb),
         None => {
             drop(skb);
             Err(ENOTCONN)
+        }
+    }
+}
+
+/// Sends a frame from a device out of `hook`. The graph sees frames as
+/// bytes, as FreeBSD's does: an 802.1Q tag that Linux keeps beside the
+/// frame (received with hardware tag stripping, or by the stack's own
+/// untagging) goes back into the frame first.
+fn enter_graph(g: &rcu::Guard, node: &Node, hook: &super::Hook, skb: Skb) -> DResult {
+    match skb.tag_inside() {
+        Ok(skb) => Fwd::run(g, |f| f.send(hook, skb)),
+        Err(e) => {
+            node.count_drop();
+            Err(e)
         }
     }
 }
@@ -97,7 +111,7 @@ impl EtherPort for Node {
             return;
         };
         if let Some(skb) = frame.take() {
-            let _ = Fwd::run(g, |f| f.send(hook, skb));
+            let _ = enter_graph(g, &this, hook, skb);
         }
     }
 

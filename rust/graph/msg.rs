@@ -29,6 +29,7 @@ fn kind_uapi(k: &Kind) -> u32 {
         Kind::S32 => b::netgraph_field_kind_NETGRAPH_FIELD_S32,
         Kind::S64 => b::netgraph_field_kind_NETGRAPH_FIELD_S64,
         Kind::Hex32 => b::netgraph_field_kind_NETGRAPH_FIELD_HEX32,
+        Kind::Hex16 => b::netgraph_field_kind_NETGRAPH_FIELD_HEX16,
         Kind::Str(_) => b::netgraph_field_kind_NETGRAPH_FIELD_STRING,
         Kind::EthAddr => b::netgraph_field_kind_NETGRAPH_FIELD_ETHADDR,
         Kind::Struct(_) => b::netgraph_field_kind_NETGRAPH_FIELD_STRUCT,

@@ -25,6 +25,8 @@ pub(crate) enum Kind {
     S64,
     /// A `u32` printed in hex.
     Hex32,
+    /// A `u16` printed in hex.
+    Hex16,
     /// A string of at most `.0` bytes (without the NUL).
     Str(usize),
     /// Six bytes.
@@ -43,7 +45,7 @@ impl Kind {
     pub(crate) fn width(&self) -> Option<usize> {
         match self {
             Kind::U8 => Some(1),
-            Kind::U16 => Some(2),
+            Kind::U16 | Kind::Hex16 => Some(2),
             Kind::U32 | Kind::S32 | Kind::Hex32 => Some(4),
             Kind::U64 | Kind::S64 => Some(8),
             _ => None,

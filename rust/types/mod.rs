@@ -13,3 +13,4 @@ pub(crate) mod hub;
 pub(crate) mod pipe;
 pub(crate) mod socket;
 pub(crate) mod tee;
+pub(crate) mod vlan;

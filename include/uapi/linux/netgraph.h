@@ -210,6 +210,7 @@ enum netgraph_field_kind {
 	NETGRAPH_FIELD_ETHADDR,		/* 6 bytes */
 	NETGRAPH_FIELD_STRUCT,		/* nest of sub-fields */
 	NETGRAPH_FIELD_ARRAY,		/* nest of repeated structs */
+	NETGRAPH_FIELD_HEX16,		/* u16 printed as 0x... */
 };
 
 #endif /* _UAPI_LINUX_NETGRAPH_H */

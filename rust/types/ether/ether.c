@@ -10,6 +10,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_netdev.h>
 #include <net/gso.h>
+#include <linux/if_vlan.h>
 #include "netgraph_shim.h"
 
 /* --- ether: lower/orphans (rx_handler) and upper (egress hook) --- */
@@ -73,7 +74,11 @@ static rx_handler_result_t ng_ether_rx(struct sk_buff **pskb)
 bool ng_shim_ethertype_known(const struct sk_buff *skb)
 {
 	/* The protocols this kernel's stack handles (mac header pulled:
-	 * skb->protocol is set). Anything else would be dropped. */
+	 * skb->protocol is set). Anything else would be dropped, as would a
+	 * frame tagged for a VLAN that has no device here (one that has was
+	 * given to it before the rx_handler ran). */
+	if (skb_vlan_tag_present(skb) && skb_vlan_tag_get_id(skb))
+		return false;
 	switch (skb->protocol) {
 	case htons(ETH_P_IP):
 	case htons(ETH_P_ARP):

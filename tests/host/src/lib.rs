@@ -24,3 +24,9 @@ pub mod msg_schema;
 
 #[cfg(test)]
 mod msg_tests;
+
+#[path = "../../../rust/types/vlan/logic.rs"]
+pub mod vlan_logic;
+
+#[cfg(test)]
+mod vlan_tests;

@@ -131,6 +131,7 @@ fn field(j: &serde_json::Value) -> Field {
         "s32" => Kind::S32,
         "s64" => Kind::S64,
         "hex32" => Kind::Hex32,
+        "hex16" => Kind::Hex16,
         "ethaddr" => Kind::EthAddr,
         "string" => Kind::Str(int("maxval").unwrap() as usize),
         "struct" => Kind::Struct(Box::leak(sub().into_boxed_slice())),

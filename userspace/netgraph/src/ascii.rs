@@ -24,6 +24,8 @@ pub enum Kind {
     S32,
     S64,
     Hex32,
+    /// A `u16` printed in hex (FreeBSD's `hint16`).
+    Hex16,
     /// A string of at most this many bytes.
     Str(usize),
     EthAddr,
@@ -125,6 +127,7 @@ impl Field {
             fk::NETGRAPH_FIELD_S32 => Kind::S32,
             fk::NETGRAPH_FIELD_S64 => Kind::S64,
             fk::NETGRAPH_FIELD_HEX32 => Kind::Hex32,
+            fk::NETGRAPH_FIELD_HEX16 => Kind::Hex16,
             fk::NETGRAPH_FIELD_STRING => {
                 Kind::Str(i64_of(fa::NETGRAPH_FIELD_A_MAXVAL).unwrap_or(255) as usize)
             }
@@ -326,7 +329,7 @@ fn c_int(w: &str) -> Option<i128> {
 fn int_limits(k: &Kind) -> (i128, i128) {
     match k {
         Kind::U8 => (-128, 255),
-        Kind::U16 => (-32768, 65535),
+        Kind::U16 | Kind::Hex16 => (-32768, 65535),
         Kind::U32 | Kind::Hex32 => (i32::MIN as i128, u32::MAX as i128),
         Kind::S32 => (i32::MIN as i128, i32::MAX as i128),
         Kind::U64 => (i64::MIN as i128, u64::MAX as i128),
@@ -337,7 +340,14 @@ fn int_limits(k: &Kind) -> (i128, i128) {
 fn is_int(k: &Kind) -> bool {
     matches!(
         k,
-        Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 | Kind::S32 | Kind::S64 | Kind::Hex32
+        Kind::U8
+            | Kind::U16
+            | Kind::U32
+            | Kind::U64
+            | Kind::S32
+            | Kind::S64
+            | Kind::Hex32
+            | Kind::Hex16
     )
 }
 
@@ -526,7 +536,7 @@ pub fn parse(text: &str, f: &Field) -> Result<Value, ParseError> {
 fn int_bytes(k: &Kind, v: i128) -> Vec<u8> {
     match k {
         Kind::U8 => vec![v as u8],
-        Kind::U16 => (v as u16).to_ne_bytes().to_vec(),
+        Kind::U16 | Kind::Hex16 => (v as u16).to_ne_bytes().to_vec(),
         Kind::U32 | Kind::S32 | Kind::Hex32 => (v as u32).to_ne_bytes().to_vec(),
         _ => (v as u64).to_ne_bytes().to_vec(),
     }
@@ -564,7 +574,7 @@ fn int_of(k: &Kind, b: &[u8]) -> i128 {
     };
     match k {
         Kind::U8 => u(1) as i128,
-        Kind::U16 => u(2) as i128,
+        Kind::U16 | Kind::Hex16 => u(2) as i128,
         Kind::U32 | Kind::Hex32 => u(4) as u32 as i128,
         Kind::S32 => u(4) as u32 as i32 as i128,
         Kind::U64 => u(8) as i128,
@@ -674,6 +684,7 @@ fn is_default(v: &Value, f: &Field) -> bool {
 pub fn format(v: &Value, f: &Field) -> String {
     match (v, &f.kind) {
         (Value::Int(i), Kind::Hex32) => format!("0x{:x}", *i as u32),
+        (Value::Int(i), Kind::Hex16) => format!("0x{:x}", *i as u16),
         (Value::Int(i), _) => i.to_string(),
         (Value::Str(s), _) => quote(s),
         (Value::Eth(a), _) => a
@@ -724,6 +735,7 @@ pub fn to_json(v: &Value, f: &Field) -> serde_json::Value {
     use serde_json::Value as J;
     match (v, &f.kind) {
         (Value::Int(i), Kind::Hex32) => J::String(format!("0x{:x}", *i as u32)),
+        (Value::Int(i), Kind::Hex16) => J::String(format!("0x{:x}", *i as u16)),
         (Value::Int(i), _) => match i64::try_from(*i) {
             Ok(s) => J::from(s),
             Err(_) => J::from(*i as u64),

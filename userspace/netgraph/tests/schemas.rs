@@ -44,6 +44,7 @@ fn field(j: &J) -> Field {
         "s32" => Kind::S32,
         "s64" => Kind::S64,
         "hex32" => Kind::Hex32,
+        "hex16" => Kind::Hex16,
         "string" => Kind::Str(int("maxval").expect("string length") as usize),
         "ethaddr" => Kind::EthAddr,
         "struct" => Kind::Struct(sub),
@@ -66,7 +67,7 @@ fn field(j: &J) -> Field {
 fn limits(k: &Kind) -> (i128, i128) {
     match k {
         Kind::U8 => (0, 255),
-        Kind::U16 => (0, 65535),
+        Kind::U16 | Kind::Hex16 => (0, 65535),
         Kind::U32 | Kind::Hex32 => (0, u32::MAX as i128),
         Kind::U64 => (0, u64::MAX as i128),
         Kind::S32 => (i32::MIN as i128, i32::MAX as i128),
@@ -151,7 +152,7 @@ fn every_message_of_every_type_round_trips() {
     names.sort();
     assert_eq!(
         names,
-        ["bridge", "echo", "eiface", "ether", "hole", "hub", "pipe", "socket", "tee"]
+        ["bridge", "echo", "eiface", "ether", "hole", "hub", "pipe", "socket", "tee", "vlan"]
     );
     assert!(shapes >= 33, "only {shapes} shapes");
 }

@@ -219,6 +219,11 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         case("mkpeer pipe", vec![], Mkpeer(".", "pipe", "p", "upper")),
         case("mkpeer hole", vec![], Mkpeer(".", "hole", "h", "in")),
         case("mkpeer echo", vec![], Mkpeer(".", "echo", "e", "x")),
+        case(
+            "mkpeer vlan",
+            vec![],
+            Mkpeer(".", "vlan", "v", "downstream"),
+        ),
         case("connect", hub.clone(), Connect("hb:", "hb:", "x", "y")),
         case(
             "connect to ether",
@@ -275,6 +280,12 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         (("hole", "getstats"), "\"in\""),
         (("hole", "clrstats"), "\"in\""),
         (("hole", "getclrstats"), "\"in\""),
+        (("vlan", "addfilter"), "{ vid=10 pcp=3 hook=\"v10\" }"),
+        (("vlan", "delfilter"), "\"v10\""),
+        (("vlan", "delvidflt"), "10"),
+        (("vlan", "setdecap"), "1"),
+        (("vlan", "setencap"), "0"),
+        (("vlan", "setencapproto"), "0x88a8"),
         (("ether", "setenaddr"), "02:00:00:00:00:0a"),
         (("ether", "setpromisc"), "1"),
         (("ether", "setautosrc"), "0"),
@@ -310,6 +321,7 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
                     ("hub", "a"),
                     ("pipe", "upper"),
                     ("tee", "left"),
+                    ("vlan", "v10"),
                 ]
                 .into_iter()
                 .find(|(ty, _)| *ty == other) else {
@@ -331,6 +343,14 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
                         path.clone(),
                         "addmulti".into(),
                         "01:00:5e:00:00:01".into(),
+                    )],
+                ),
+                ("vlan", "delfilter" | "delvidflt") => with(
+                    setup.clone(),
+                    &[Msg(
+                        path.clone(),
+                        "addfilter".into(),
+                        "{ vid=10 hook=\"v10\" }".into(),
                     )],
                 ),
                 ("bridge", "movehost") => {
@@ -376,6 +396,24 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         vec![Mkpeer(".", "echo", "e", "x")],
         "e",
         vec![1, 2, 3, 4],
+        (1, 1),
+    ));
+    v.push(frame(
+        "frame untagged by vlan",
+        vec![
+            Mkpeer(".", "vlan", "d", "downstream"),
+            Name(".:d", "fv"),
+            Connect(".", "fv:", "f", "v10"),
+            Msg(
+                "fv:".into(),
+                "addfilter".into(),
+                "{ vid=10 hook=\"v10\" }".into(),
+            ),
+        ],
+        "d",
+        vec![
+            2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0, 0, 10, 8, 0, 1, 2,
+        ],
         (1, 1),
     ));
     v.push(frame(

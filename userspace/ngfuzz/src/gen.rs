@@ -331,7 +331,7 @@ const GARBAGE_PATHS: &[&[u8]] = &[
 fn kind_limits(k: &Kind) -> (i128, i128) {
     match k {
         Kind::U8 => (0, u8::MAX as i128),
-        Kind::U16 => (0, u16::MAX as i128),
+        Kind::U16 | Kind::Hex16 => (0, u16::MAX as i128),
         Kind::U32 | Kind::Hex32 => (0, u32::MAX as i128),
         Kind::U64 => (0, u64::MAX as i128),
         Kind::S32 => (i32::MIN as i128, i32::MAX as i128),

@@ -94,6 +94,7 @@ fn field(j: &J) -> Result<Field, String> {
         "s32" => Kind::S32,
         "s64" => Kind::S64,
         "hex32" => Kind::Hex32,
+        "hex16" => Kind::Hex16,
         "string" => Kind::Str(int("maxval").unwrap_or(255).max(0) as usize),
         "ethaddr" => Kind::EthAddr,
         "struct" => Kind::Struct(sub),
