@@ -642,8 +642,20 @@ fn cmd_msg(ctx: &mut Ctx, args: &[String]) -> CmdResult {
     let [path, cmd, rest @ ..] = args else {
         return Err(CmdError::Usage);
     };
-    let text = rest.join(" ");
-    let reply = match ctx.client.msg_text(path, cmd, &text) {
+    // FreeBSD puts the command and its arguments back together as one
+    // string and takes the command name from its first word, so that
+    // `msg vlan0: 'addfilter { vlan=0 hook="vlan0" }'` works (pfatt).
+    let mut line = cmd.clone();
+    for r in rest {
+        line.push(' ');
+        line.push_str(r);
+    }
+    let line = line.trim_start();
+    let (cmd, text) = match line.split_once(|c: char| c.is_ascii_whitespace()) {
+        Some((c, t)) => (c, t.trim_start()),
+        None => (line, ""),
+    };
+    let reply = match ctx.client.msg_text(path, cmd, text) {
         Ok(Some(r)) => r,
         Ok(None) => return Ok(()),
         Err(e) => return Err(msg_err(e)),
