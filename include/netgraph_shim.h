@@ -38,7 +38,8 @@ struct ng_module_ops {
 	void *(*net_init)(struct net *net);
 	/* Shut the state down and free it (RTNL held). */
 	void (*net_exit)(void *state);
-	/* Netdevice event (RTNL held): 1 register, 2 unregister, 3 rename. */
+	/* Netdevice event (RTNL held): 1 register, 2 unregister, 3 rename,
+	 * 4 link up, 5 link down (running and carrier; may repeat). */
 	void (*netdev_event)(int event, struct net_device *dev);
 	/* A netlink socket of the generic family was released. */
 	void (*sock_release)(struct net *net, u32 portid);

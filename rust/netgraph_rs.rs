@@ -52,7 +52,7 @@ impl Drop for Netgraph {
 }
 
 /// Every node type, in `listtypes` order.
-static TYPES: [&graph::TypeInfo; 10] = [
+static TYPES: [&graph::TypeInfo; 12] = [
     &types::socket::TYPE,
     &types::ether::TYPE,
     &types::eiface::TYPE,
@@ -63,6 +63,8 @@ static TYPES: [&graph::TypeInfo; 10] = [
     &types::hole::TYPE,
     &types::echo::TYPE,
     &types::vlan::TYPE,
+    &types::etf::TYPE,
+    &types::one2many::TYPE,
 ];
 
 /// Who handles what: the graph is each namespace's state, the control plane

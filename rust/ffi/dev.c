@@ -106,6 +106,15 @@ static int ng_netdev_event(struct notifier_block *nb, unsigned long event,
 					  event == NETDEV_UNREGISTER ? 2 : 3,
 					  dev);
 		break;
+	/* Carrier changes come as NETDEV_CHANGE (from linkwatch); up and
+	 * down as their own events. The link is up when the device runs and
+	 * has carrier. */
+	case NETDEV_UP:
+	case NETDEV_DOWN:
+	case NETDEV_CHANGE:
+		ng_module()->netdev_event(netif_running(dev) &&
+					  netif_carrier_ok(dev) ? 4 : 5, dev);
+		break;
 	}
 	return NOTIFY_DONE;
 }

@@ -65,6 +65,7 @@ errnos!(
     ENOSPC,
     EMSGSIZE,
     EOPNOTSUPP,
+    EPROTOTYPE,
     EADDRINUSE,
     ENETDOWN,
     ENOBUFS,

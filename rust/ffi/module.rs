@@ -176,6 +176,8 @@ unsafe extern "C" fn netdev_event<M: Module>(event: i32, dev: *mut b::net_device
     let ev = match event {
         1 => NetdevEvent::Register,
         2 => NetdevEvent::Unregister,
+        4 => NetdevEvent::Link(true),
+        5 => NetdevEvent::Link(false),
         _ => NetdevEvent::Rename,
     };
     let Some(ptr) = NonNull::new(dev) else {

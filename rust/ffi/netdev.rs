@@ -538,4 +538,6 @@ pub(crate) enum NetdevEvent {
     Register,
     Unregister,
     Rename,
+    /// The device's link (running and carrier) is up or down; may repeat.
+    Link(bool),
 }

@@ -23,6 +23,8 @@ pub(crate) enum DevEvent {
     Register,
     Unregister,
     Rename,
+    /// The device's link is up or down (may repeat the last state).
+    Link(bool),
     /// `dellink` of the interface of eiface node `node` of the graph of
     /// `home`, which has let the device go.
     Deleted {
@@ -37,6 +39,7 @@ impl From<NetdevEvent> for DevEvent {
             NetdevEvent::Register => Self::Register,
             NetdevEvent::Unregister => Self::Unregister,
             NetdevEvent::Rename => Self::Rename,
+            NetdevEvent::Link(up) => Self::Link(up),
         }
     }
 }

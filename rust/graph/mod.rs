@@ -16,7 +16,8 @@ pub(crate) mod path;
 
 use crate::ffi::cpu_scope;
 use crate::ffi::errno::{
-    DResult, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOMEM, ENOSPC, ENOTCONN, ENXIO,
+    DResult, Errno, EADDRINUSE, EDEADLK, EEXIST, EINVAL, ELOOP, ENOENT, ENOMEM, ENOSPC, ENOTCONN,
+    ENXIO,
 };
 use crate::ffi::netdev::{DevKeep, DevRef};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
@@ -454,19 +455,31 @@ impl<'g> Fwd<'g> {
 pub(crate) fn announce_link(rtnl: &Rtnl, node: &Node, up: bool) {
     let g = rcu::read_lock();
     for h in node.hooks(&g) {
-        let mut hook: &Hook = h;
-        for _ in 0..MAX_DEPTH {
-            let Some(peer) = hook.peer.get(&g) else {
-                break;
-            };
-            let Some(tag) = peer.node.imp.link_state(rtnl, &peer.node, peer, up) else {
-                break;
-            };
-            let Some(next) = peer.node.hooks(&g).iter().find(|x| x.tag == tag) else {
-                break;
-            };
-            hook = next;
-        }
+        relay_link(rtnl, &g, h, up);
+    }
+}
+
+/// [`announce_link`] out of `node`'s hook `tag` only (one2many's `one`).
+pub(crate) fn announce_link_on(rtnl: &Rtnl, node: &Node, tag: u32, up: bool) {
+    let g = rcu::read_lock();
+    if let Some(h) = node.hooks(&g).iter().find(|h| h.tag == tag) {
+        relay_link(rtnl, &g, h, up);
+    }
+}
+
+fn relay_link(rtnl: &Rtnl, g: &rcu::Guard, from: &Hook, up: bool) {
+    let mut hook = from;
+    for _ in 0..MAX_DEPTH {
+        let Some(peer) = hook.peer.get(g) else {
+            break;
+        };
+        let Some(tag) = peer.node.imp.link_state(rtnl, &peer.node, peer, up) else {
+            break;
+        };
+        let Some(next) = peer.node.hooks(g).iter().find(|x| x.tag == tag) else {
+            break;
+        };
+        hook = next;
     }
 }
 
@@ -485,6 +498,72 @@ pub(crate) struct Hook {
     /// with it): [`RX_FRAMES`] and [`RX_OCTETS`], per CPU. They go with the
     /// hook.
     pub(crate) rx: Counters<2>,
+}
+
+/// `newhook` for types with a few fixed hook names (`fixed`: name and tag)
+/// whose other hooks are numbered from `next` (`vlan`'s and `etf`'s filter
+/// hooks): any name is accepted.
+pub(crate) fn fixed_or_numbered(
+    name: &[u8],
+    fixed: &[(&[u8], u32)],
+    next: &core::sync::atomic::AtomicU32,
+) -> NlResult<NewHook> {
+    let tag = match fixed.iter().find(|(n, _)| *n == name) {
+        Some(&(_, t)) => t,
+        None => {
+            let t = next.fetch_add(1, Ordering::Relaxed);
+            // The fixed tags are below the first numbered one.
+            if fixed.iter().any(|&(_, f)| f >= t) {
+                return fail(ENOSPC, "this node has numbered all the hooks it can");
+            }
+            t
+        }
+    };
+    match Name::new(name) {
+        Some(name) => Ok(NewHook { name, tag }),
+        None => fail(EINVAL, "hook name too long"),
+    }
+}
+
+/// A hook a node type keeps at hand for its data path (`vlan`'s and
+/// `etf`'s `downstream` and `nomatch`), published under the RTNL and read
+/// under RCU. It holds a reference of the hook: clear it when the hook
+/// goes (`disconnect`) and at shutdown.
+pub(crate) struct HookCell(RcuArc<Hook>);
+
+impl HookCell {
+    pub(crate) const fn empty() -> Self {
+        Self(RcuArc::empty())
+    }
+
+    /// The hook, for the data path.
+    pub(crate) fn get<'g>(&self, g: &'g rcu::Guard) -> Option<&'g Hook> {
+        self.0.get(g)
+    }
+
+    /// Keeps `hook`, one of `node`'s hooks (from `connected`).
+    pub(crate) fn set(&self, rtnl: &Rtnl, node: &Node, hook: &Hook) {
+        let arc = {
+            let g = rcu::read_lock();
+            node.hooks(&g)
+                .iter()
+                .find(|h| core::ptr::eq(&***h, hook))
+                .cloned()
+        };
+        self.replace(rtnl, arc);
+    }
+
+    /// Forgets the hook (readers may still see it for a grace period).
+    pub(crate) fn clear(&self, rtnl: &Rtnl) {
+        self.replace(rtnl, None);
+    }
+
+    fn replace(&self, rtnl: &Rtnl, v: Option<Arc<Hook>>) {
+        let mut old = Retired::new();
+        if let Some(o) = self.0.replace_rtnl(v, rtnl) {
+            old.push(o);
+        }
+    }
 }
 
 /// [`Hook::rx`]: frames received through the hook.
@@ -519,6 +598,14 @@ impl Node {
     /// budget, which `loop_drops` counts).
     pub(crate) fn count_drop(&self) {
         self.drops.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Frees a frame the node cannot pass on, counted in its drops;
+    /// returns `e` for the sender.
+    pub(crate) fn drop_frame(&self, skb: Skb, e: Errno) -> DResult {
+        self.count_drop();
+        drop(skb);
+        Err(e)
     }
 
     /// The hooks, oldest first, as published for the data path.

@@ -7,9 +7,11 @@
 pub(crate) mod bridge;
 pub(crate) mod echo;
 pub(crate) mod eiface;
+pub(crate) mod etf;
 pub(crate) mod ether;
 pub(crate) mod hole;
 pub(crate) mod hub;
+pub(crate) mod one2many;
 pub(crate) mod pipe;
 pub(crate) mod socket;
 pub(crate) mod tee;

@@ -52,7 +52,7 @@ out=$(ynl --dump listnodes --json '{"named-only": true}')
 expect_eq "$(echo "$out" | jq -r '[.[] | .node.name] | map(select(. == "h" or . == "h2" or . == "ngeth0")) | sort | join(",")')" "h,h2,ngeth0" "listnodes named-only"
 expect_eq "$(echo "$out" | jq -r '[.[] | select(.node.name == null)] | length')" 0 "named-only lists no unnamed node"
 out=$(ynl --dump listtypes)
-expect_eq "$(echo "$out" | jq -r '[.[] | .type.name] | sort | join(",")')" "bridge,echo,eiface,ether,hole,hub,pipe,socket,tee,vlan" "listtypes"
+expect_eq "$(echo "$out" | jq -r '[.[] | .type.name] | sort | join(",")')" "bridge,echo,eiface,etf,ether,hole,hub,one2many,pipe,socket,tee,vlan" "listtypes"
 expect_eq "$(echo "$out" | jq -r '.[] | select(.type.name == "hub") | .type.numnodes')" 2 "hub count"
 # gettype: every type's schema equals tests/fixtures/netgraph-types.json,
 # from which the host tests round-trip every message through the ASCII

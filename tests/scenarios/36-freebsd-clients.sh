@@ -31,7 +31,7 @@ Args:	{ nodeinfo={ name=\"g1\" type=\"hub\" id=0x$g1 hooks=2 } linkinfo=[ { ourh
 hubs=$(count_type hub)
 out=$(ngctl msg g2: listtypes)
 expect_match "$(echo "$out" | sed -n 1p)" "^Rec'd response \"listtypes\" \(805306378\) from \"\[$g2\]:\":\$" "listtypes header"
-expect_match "$out" '^Args:	\{ numtypes=10 typeinfo=\[ .*\{ typename="hub" numnodes='"$hubs"' \}' "listtypes"
+expect_match "$out" '^Args:	\{ numtypes=12 typeinfo=\[ .*\{ typename="hub" numnodes='"$hubs"' \}' "listtypes"
 expect_match "$out" '\{ typename="socket" numnodes=[0-9]+ \}' "listtypes has socket"
 out=$(ngctl msg g1: listnodes)
 all=$(ngctl list | sed -n 's/^There are \([0-9]*\) total nodes:$/\1/p')

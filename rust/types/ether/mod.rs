@@ -342,6 +342,14 @@ fn handle_event(s: &mut GraphState, rtnl: &Rtnl, ev: DevEvent, d: DevRef<'_>) {
                 }
             }
         }
+        // FreeBSD's ng_ether_link_state: the news goes out of every hook
+        // (FreeBSD: lower and orphans; upper's peer is told too, so that an
+        // eiface spliced to upper follows the wire's carrier).
+        DevEvent::Link(up) => {
+            if let Some(node) = s.devices.get(&d.key()).and_then(|&id| s.node(id)) {
+                crate::graph::announce_link(rtnl, &node, up);
+            }
+        }
         DevEvent::Deleted { .. } => {}
     }
 }

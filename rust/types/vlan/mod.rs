@@ -15,15 +15,16 @@
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod logic;
 
-use crate::ffi::errno::{DResult, EEXIST, EINVAL, ENETDOWN, ENOENT, ENOSPC, EOPNOTSUPP};
+use crate::ffi::errno::{DResult, EEXIST, EINVAL, ENETDOWN, ENOENT, EOPNOTSUPP};
 use crate::ffi::netlink::{fail, DumpCursor, NetRef, NlResult};
 use crate::ffi::rcu::{self, RcuArc, Retired};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::ffi::vec_ext::VecExt;
 use crate::graph::msg::{messages, After, Field, Kind, MsgDesc, Out, Value};
-use crate::graph::path::Name;
-use crate::graph::{Emit, Fwd, Hook, NewHook, Node, NodeImpl, TypeInfo};
+use crate::graph::{
+    fixed_or_numbered, Emit, Fwd, Hook, HookCell, NewHook, Node, NodeImpl, TypeInfo,
+};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -110,8 +111,8 @@ struct Table {
 
 struct Vlan {
     table: RcuArc<Table>,
-    downstream: RcuArc<Hook>,
-    nomatch: RcuArc<Hook>,
+    downstream: HookCell,
+    nomatch: HookCell,
     /// `setdecap`: untagged frames of no filter get an out-of-band tag.
     decap: AtomicU32,
     /// `setencap`: [`logic::ENCAP_FROM_FILTER`] and friends.
@@ -125,8 +126,8 @@ fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
     Ok(Arc::new(
         Vlan {
             table: RcuArc::empty(),
-            downstream: RcuArc::empty(),
-            nomatch: RcuArc::empty(),
+            downstream: HookCell::empty(),
+            nomatch: HookCell::empty(),
             decap: AtomicU32::new(0),
             encap: AtomicU32::new(logic::ENCAP_FROM_FILTER),
             encap_proto: AtomicU32::new(u32::from(logic::ETH_P_8021Q)),
@@ -238,7 +239,7 @@ impl Vlan {
         let n = skb.copy_prefix(&mut head);
         let tag = match logic::downstream_tag(skb.len(), &head[..n], oob, self.proto()) {
             Ok(t) => t,
-            Err(logic::Runt) => return drop_frame(node, skb, EINVAL),
+            Err(logic::Runt) => return node.drop_frame(skb, EINVAL),
         };
         let filter = match (tag.vid(), self.table.get(g)) {
             (Some(vid), Some(t)) => find(&t.by_vid, u32::from(vid), Filter::vid),
@@ -250,19 +251,19 @@ impl Vlan {
                 Tag::OutOfBand(_) => skb.clear_vlan_tag(),
                 _ => {
                     if let Err(e) = skb.vlan_pop() {
-                        return drop_frame(node, skb, e);
+                        return node.drop_frame(skb, e);
                     }
                 }
             }
             return fwd.send(&f.hook, skb);
         }
         let Some(nomatch) = self.nomatch.get(g) else {
-            return drop_frame(node, skb, ENETDOWN);
+            return node.drop_frame(skb, ENETDOWN);
         };
         if let Tag::InBand(tci) = tag {
             if self.decap.load(Ordering::Relaxed) != 0 {
                 if let Err(e) = skb.vlan_pop() {
-                    return drop_frame(node, skb, e);
+                    return node.drop_frame(skb, e);
                 }
                 skb.set_vlan_tag(self.proto(), tci);
             }
@@ -274,10 +275,10 @@ impl Vlan {
     fn down_to_trunk(&self, fwd: &mut Fwd<'_>, node: &Node, hook: &Hook, mut skb: Skb) -> DResult {
         let g = fwd.guard();
         let Some(down) = self.downstream.get(g) else {
-            return drop_frame(node, skb, ENETDOWN);
+            return node.drop_frame(skb, ENETDOWN);
         };
         if skb.len() < 14 {
-            return drop_frame(node, skb, EINVAL);
+            return node.drop_frame(skb, EINVAL);
         }
         let encap = self.encap.load(Ordering::Relaxed);
         let action = if hook.tag == NOMATCH {
@@ -290,7 +291,7 @@ impl Vlan {
             match filter {
                 Some(f) => logic::from_filter(encap, f.tci),
                 // FreeBSD: a filter hook without a filter carries nothing.
-                None => return drop_frame(node, skb, EOPNOTSUPP),
+                None => return node.drop_frame(skb, EOPNOTSUPP),
             }
         };
         let proto = self.proto();
@@ -304,73 +305,33 @@ impl Vlan {
             Egress::MoveInBand(tci) => skb.vlan_insert(proto, tci).map(|()| skb.clear_vlan_tag()),
         };
         if let Err(e) = r {
-            return drop_frame(node, skb, e);
+            return node.drop_frame(skb, e);
         }
         fwd.send(down, skb)
     }
 }
 
-/// A frame the node cannot pass on: freed and counted in its drops.
-fn drop_frame(node: &Node, skb: Skb, e: crate::ffi::errno::Errno) -> DResult {
-    node.count_drop();
-    drop(skb);
-    Err(e)
-}
-
 impl NodeImpl for Vlan {
     /// Any name (FreeBSD): `downstream`, `nomatch` or a filter hook.
     fn newhook(&self, name: &[u8], _taken: &dyn Fn(&[u8]) -> bool) -> NlResult<NewHook> {
-        let tag = match name {
-            b"downstream" => DOWNSTREAM,
-            b"nomatch" => NOMATCH,
-            _ => {
-                let t = self.next_tag.fetch_add(1, Ordering::Relaxed);
-                if t < FIRST_FILTER {
-                    return fail(ENOSPC, "this vlan node has numbered all the hooks it can");
-                }
-                t
-            }
-        };
-        match Name::new(name) {
-            Some(name) => Ok(NewHook { name, tag }),
-            None => fail(EINVAL, "hook name too long"),
-        }
+        let fixed: [(&[u8], u32); 2] = [(b"downstream", DOWNSTREAM), (b"nomatch", NOMATCH)];
+        fixed_or_numbered(name, &fixed, &self.next_tag)
     }
 
     fn connected(&self, rtnl: &Rtnl, node: &Arc<Node>, hook: &Hook) -> NlResult {
-        let cell = match hook.tag {
-            DOWNSTREAM => &self.downstream,
-            NOMATCH => &self.nomatch,
-            _ => return Ok(()),
-        };
-        let arc = {
-            let g = rcu::read_lock();
-            node.hooks(&g)
-                .iter()
-                .find(|h| core::ptr::eq(&***h, hook))
-                .cloned()
-        };
-        let mut old = Retired::new();
-        if let Some(o) = cell.replace_rtnl(arc, rtnl) {
-            old.push(o);
+        match hook.tag {
+            DOWNSTREAM => self.downstream.set(rtnl, node, hook),
+            NOMATCH => self.nomatch.set(rtnl, node, hook),
+            _ => (),
         }
         Ok(())
     }
 
     /// A filter hook's filter goes with it.
     fn disconnect(&self, rtnl: &Rtnl, _node: &Arc<Node>, hook: &Hook, left: usize) -> bool {
-        let mut old = Retired::new();
         match hook.tag {
-            DOWNSTREAM => {
-                if let Some(o) = self.downstream.replace_rtnl(None, rtnl) {
-                    old.push(o);
-                }
-            }
-            NOMATCH => {
-                if let Some(o) = self.nomatch.replace_rtnl(None, rtnl) {
-                    old.push(o);
-                }
-            }
+            DOWNSTREAM => self.downstream.clear(rtnl),
+            NOMATCH => self.nomatch.clear(rtnl),
             tag => {
                 let _ = self.del_filter(rtnl, |f| f.tag == tag, "");
             }
@@ -379,12 +340,8 @@ impl NodeImpl for Vlan {
     }
 
     fn shutdown(&self, rtnl: &Rtnl, _node: &Arc<Node>) {
-        let mut old = Retired::new();
-        for cell in [&self.downstream, &self.nomatch] {
-            if let Some(o) = cell.replace_rtnl(None, rtnl) {
-                old.push(o);
-            }
-        }
+        self.downstream.clear(rtnl);
+        self.nomatch.clear(rtnl);
         let mut old_t = Retired::new();
         if let Some(o) = self.table.replace_rtnl(None, rtnl) {
             old_t.push(o);

@@ -30,3 +30,9 @@ pub mod vlan_logic;
 
 #[cfg(test)]
 mod vlan_tests;
+
+#[path = "../../../rust/types/one2many/logic.rs"]
+pub mod one2many_logic;
+
+#[cfg(test)]
+mod one2many_tests;

@@ -152,7 +152,10 @@ fn every_message_of_every_type_round_trips() {
     names.sort();
     assert_eq!(
         names,
-        ["bridge", "echo", "eiface", "ether", "hole", "hub", "pipe", "socket", "tee", "vlan"]
+        [
+            "bridge", "echo", "eiface", "etf", "ether", "hole", "hub", "one2many", "pipe",
+            "socket", "tee", "vlan"
+        ]
     );
     assert!(shapes >= 33, "only {shapes} shapes");
 }

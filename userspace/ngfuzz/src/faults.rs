@@ -224,6 +224,12 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
             vec![],
             Mkpeer(".", "vlan", "v", "downstream"),
         ),
+        case("mkpeer etf", vec![], Mkpeer(".", "etf", "f", "downstream")),
+        case(
+            "mkpeer one2many",
+            vec![],
+            Mkpeer(".", "one2many", "o", "one"),
+        ),
         case("connect", hub.clone(), Connect("hb:", "hb:", "x", "y")),
         case(
             "connect to ether",
@@ -280,6 +286,15 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
         (("hole", "getstats"), "\"in\""),
         (("hole", "clrstats"), "\"in\""),
         (("hole", "getclrstats"), "\"in\""),
+        (("etf", "setfilter"), "{ matchhook=\"ip\" ethertype=0x800 }"),
+        (("etf", "setflag"), "1"),
+        (
+            ("one2many", "setconfig"),
+            "{ xmitAlg=2 failAlg=2 enabledLinks=[ 1 1 ] }",
+        ),
+        (("one2many", "getstats"), "-1"),
+        (("one2many", "clrstats"), "0"),
+        (("one2many", "getclrstats"), "0"),
         (("vlan", "addfilter"), "{ vid=10 pcp=3 hook=\"v10\" }"),
         (("vlan", "delfilter"), "\"v10\""),
         (("vlan", "delvidflt"), "10"),
@@ -316,9 +331,11 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
                 let Some((ty, hook)) = [
                     ("bridge", "link0"),
                     ("echo", "x"),
+                    ("etf", "ip"),
                     ("eiface", "ether"),
                     ("hole", "in"),
                     ("hub", "a"),
+                    ("one2many", "many0"),
                     ("pipe", "upper"),
                     ("tee", "left"),
                     ("vlan", "v10"),
@@ -415,6 +432,39 @@ fn cases(schemas: &HashMap<String, Vec<MsgSchema>>) -> Vec<Case> {
             2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0, 0, 10, 8, 0, 1, 2,
         ],
         (1, 1),
+    ));
+    v.push(frame(
+        "frame filtered by etf",
+        vec![
+            Mkpeer(".", "etf", "d", "downstream"),
+            Name(".:d", "fe"),
+            Connect(".", "fe:", "f", "ip"),
+            Msg(
+                "fe:".into(),
+                "setfilter".into(),
+                "{ matchhook=\"ip\" ethertype=0x800 }".into(),
+            ),
+        ],
+        "d",
+        vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0, 1, 2],
+        (1, 1),
+    ));
+    v.push(frame(
+        "frames copied by one2many",
+        vec![
+            Mkpeer(".", "one2many", "in", "one"),
+            Name(".:in", "fo"),
+            Connect(".", "fo:", "o1", "many0"),
+            Connect(".", "fo:", "o2", "many1"),
+            Msg(
+                "fo:".into(),
+                "setconfig".into(),
+                "{ xmitAlg=2 failAlg=1 enabledLinks=[ 1 1 ] }".into(),
+            ),
+        ],
+        "in",
+        vec![1, 2, 3, 4],
+        (2, 2),
     ));
     v.push(frame(
         "frame through tee",
