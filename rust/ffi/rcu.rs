@@ -205,6 +205,38 @@ impl<T: 'static> RcuArc<T> {
         let mut w = unsafe { Writer::new() };
         self.replace(new, &mut w)
     }
+
+    /// [`RcuArc::replace_rtnl`], the old value released after a grace
+    /// period (readers may still hold it until then).
+    pub(crate) fn publish_rtnl(&self, new: Option<Arc<T>>, r: &crate::ffi::rtnl::Rtnl)
+    where
+        T: Send + Sync,
+    {
+        let mut old = Retired::new();
+        if let Some(o) = self.replace_rtnl(new, r) {
+            old.push(o);
+        }
+    }
+
+    /// For a copy-on-write change of the vector `items` shows of the
+    /// current value (written only under the RTNL, so it cannot change
+    /// meanwhile): a copy of it with room for one more (empty if none).
+    pub(crate) fn copy_vec<E: Clone>(&self, items: impl Fn(&T) -> &[E]) -> Result<KVec<E>> {
+        let len = {
+            let g = read_lock();
+            self.get(&g).map_or(0, |t| items(t).len())
+        };
+        // Allocated outside the read section.
+        let mut v = KVec::with_capacity(len + 1, GFP_KERNEL)?;
+        let g = read_lock();
+        if let Some(t) = self.get(&g) {
+            for x in items(t).iter().take(len) {
+                // Cannot allocate: the capacity is there.
+                v.push(x.clone(), GFP_ATOMIC)?;
+            }
+        }
+        Ok(v)
+    }
 }
 
 impl<T: 'static> Drop for RcuArc<T> {

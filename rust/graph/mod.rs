@@ -550,19 +550,12 @@ impl HookCell {
                 .find(|h| core::ptr::eq(&***h, hook))
                 .cloned()
         };
-        self.replace(rtnl, arc);
+        self.0.publish_rtnl(arc, rtnl);
     }
 
     /// Forgets the hook (readers may still see it for a grace period).
     pub(crate) fn clear(&self, rtnl: &Rtnl) {
-        self.replace(rtnl, None);
-    }
-
-    fn replace(&self, rtnl: &Rtnl, v: Option<Arc<Hook>>) {
-        let mut old = Retired::new();
-        if let Some(o) = self.0.replace_rtnl(v, rtnl) {
-            old.push(o);
-        }
+        self.0.publish_rtnl(None, rtnl);
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ffi::fdb::{Entry, Fdb, FdbIter};
 use crate::ffi::netlink::DumpCursor;
 use crate::ffi::netlink::{fail, NetRef, NlResult};
 use crate::ffi::percpu::Counters;
-use crate::ffi::rcu::{self, RcuArc, Retired};
+use crate::ffi::rcu::{self, RcuArc};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::ffi::tick::Tick;
@@ -217,28 +217,10 @@ impl Bridge {
         rtnl: &Rtnl,
         f: impl FnOnce(&mut KVec<Arc<Link>>) -> DResult,
     ) -> DResult {
-        // Writers are serialised by the RTNL, so the list cannot change
-        // between sizing and copying; allocate outside the read section.
-        let len = {
-            let g = rcu::read_lock();
-            self.links.get(&g).map_or(0, |l| l.v.len())
-        };
-        let mut v = KVec::with_capacity(len + 1, GFP_KERNEL)?;
-        {
-            let g = rcu::read_lock();
-            if let Some(l) = self.links.get(&g) {
-                for x in l.v.iter().take(len) {
-                    // Cannot allocate: the capacity is there.
-                    v.push(x.clone(), GFP_ATOMIC)?;
-                }
-            }
-        }
+        let mut v = self.links.copy_vec(|l| &l.v)?;
         f(&mut v)?;
-        let new = Arc::new(Links { v }, GFP_KERNEL)?;
-        let mut old = Retired::new();
-        if let Some(o) = self.links.replace_rtnl(Some(new), rtnl) {
-            old.push(o);
-        }
+        self.links
+            .publish_rtnl(Some(Arc::new(Links { v }, GFP_KERNEL)?), rtnl);
         Ok(())
     }
 
@@ -418,10 +400,7 @@ impl NodeImpl for Bridge {
 
     fn shutdown(&self, rtnl: &Rtnl, _node: &Arc<Node>) {
         drop(self.tick.lock().take());
-        let mut old = Retired::new();
-        if let Some(o) = self.links.replace_rtnl(None, rtnl) {
-            old.push(o);
-        }
+        self.links.publish_rtnl(None, rtnl);
     }
 
     fn tick(&self, _node: &Node) {

@@ -8,7 +8,7 @@
 
 use crate::ffi::errno::{DResult, EEXIST, EINVAL, ENETDOWN, ENOENT, EPROTOTYPE};
 use crate::ffi::netlink::{fail, NetRef, NlResult};
-use crate::ffi::rcu::{self, RcuArc, Retired};
+use crate::ffi::rcu::{self, RcuArc};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::ffi::vec_ext::VecExt;
@@ -54,6 +54,7 @@ const NOMATCH: u32 = 1;
 const FIRST_OTHER: u32 = 2;
 
 /// EtherType `ethertype` goes to (and may only come from) hook `tag`.
+#[derive(Clone)]
 struct Filter {
     ethertype: u16,
     tag: u32,
@@ -102,30 +103,11 @@ fn new(_net: NetRef) -> NlResult<Arc<dyn NodeImpl>> {
 impl Etf {
     /// Replaces the filters with `f` applied to a copy of them.
     fn update(&self, rtnl: &Rtnl, f: impl FnOnce(&mut KVec<Filter>) -> NlResult) -> NlResult {
-        let mut v = KVec::new();
-        {
-            let g = rcu::read_lock();
-            if let Some(t) = self.filters.get(&g) {
-                v.reserve(t.v.len() + 1, GFP_ATOMIC)?;
-                for x in t.v.iter() {
-                    v.push(
-                        Filter {
-                            ethertype: x.ethertype,
-                            tag: x.tag,
-                            hook: x.hook.clone(),
-                        },
-                        GFP_ATOMIC,
-                    )?;
-                }
-            }
-        }
+        let mut v = self.filters.copy_vec(|t| &t.v)?;
         f(&mut v)?;
         v.sort_unstable_by_key(|x| x.ethertype);
-        let new = Arc::new(Filters { v }, GFP_KERNEL)?;
-        let mut old = Retired::new();
-        if let Some(o) = self.filters.replace_rtnl(Some(new), rtnl) {
-            old.push(o);
-        }
+        self.filters
+            .publish_rtnl(Some(Arc::new(Filters { v }, GFP_KERNEL)?), rtnl);
         Ok(())
     }
 
@@ -206,10 +188,7 @@ impl NodeImpl for Etf {
     fn shutdown(&self, rtnl: &Rtnl, _node: &Arc<Node>) {
         self.downstream.clear(rtnl);
         self.nomatch.clear(rtnl);
-        let mut old = Retired::new();
-        if let Some(o) = self.filters.replace_rtnl(None, rtnl) {
-            old.push(o);
-        }
+        self.filters.publish_rtnl(None, rtnl);
     }
 
     fn reads_without_rtnl(&self) -> bool {

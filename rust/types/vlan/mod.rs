@@ -17,7 +17,7 @@ pub(crate) mod logic;
 
 use crate::ffi::errno::{DResult, EEXIST, EINVAL, ENETDOWN, ENOENT, EOPNOTSUPP};
 use crate::ffi::netlink::{fail, DumpCursor, NetRef, NlResult};
-use crate::ffi::rcu::{self, RcuArc, Retired};
+use crate::ffi::rcu::{self, RcuArc};
 use crate::ffi::rtnl::Rtnl;
 use crate::ffi::skb::Skb;
 use crate::ffi::vec_ext::VecExt;
@@ -149,16 +149,7 @@ impl Vlan {
 
     /// Replaces the table with `f` applied to a copy of it.
     fn update(&self, rtnl: &Rtnl, f: impl FnOnce(&mut KVec<Arc<Filter>>) -> NlResult) -> NlResult {
-        let mut v = KVec::new();
-        {
-            let g = rcu::read_lock();
-            if let Some(t) = self.table.get(&g) {
-                v.reserve(t.by_vid.len() + 1, GFP_ATOMIC)?;
-                for x in t.by_vid.iter() {
-                    v.push(x.clone(), GFP_ATOMIC)?;
-                }
-            }
-        }
+        let mut v = self.table.copy_vec(|t| &t.by_vid)?;
         f(&mut v)?;
         v.sort_unstable_by_key(|x| x.vid());
         let mut by_tag = KVec::with_capacity(v.len(), GFP_KERNEL)?;
@@ -167,10 +158,7 @@ impl Vlan {
         }
         by_tag.sort_unstable_by_key(|x| x.tag);
         let new = Arc::new(Table { by_vid: v, by_tag }, GFP_KERNEL)?;
-        let mut old = Retired::new();
-        if let Some(o) = self.table.replace_rtnl(Some(new), rtnl) {
-            old.push(o);
-        }
+        self.table.publish_rtnl(Some(new), rtnl);
         Ok(())
     }
 
@@ -342,10 +330,7 @@ impl NodeImpl for Vlan {
     fn shutdown(&self, rtnl: &Rtnl, _node: &Arc<Node>) {
         self.downstream.clear(rtnl);
         self.nomatch.clear(rtnl);
-        let mut old_t = Retired::new();
-        if let Some(o) = self.table.replace_rtnl(None, rtnl) {
-            old_t.push(o);
-        }
+        self.table.publish_rtnl(None, rtnl);
     }
 
     fn reads_without_rtnl(&self) -> bool {
