@@ -84,8 +84,8 @@ pub fn check(c: &Config) -> Result<(), &'static str> {
 }
 
 /// The active links: connected (bit N of `connected`) and enabled.
-pub fn active(connected: u64, c: &Config) -> u64 {
-    connected & c.enabled
+pub fn active(connected: u64, enabled: u64) -> u64 {
+    connected & enabled
 }
 
 /// What a change of the active set from `before` to `after` announces out

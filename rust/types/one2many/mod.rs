@@ -158,11 +158,7 @@ impl One2Many {
     fn recompute(&self) -> Option<bool> {
         let new = logic::active(
             self.connected.load(Ordering::Relaxed),
-            &Config {
-                xmit_alg: 0,
-                fail_alg: 0,
-                enabled: self.enabled.load(Ordering::Relaxed),
-            },
+            self.enabled.load(Ordering::Relaxed),
         );
         let old = self.active.swap(new, Ordering::Relaxed);
         logic::announce(old, new)
